@@ -1,0 +1,101 @@
+"""Consumer Lambda: `consumer.handler`, for SQS event source mappings.
+
+Each record's body is unwrapped to the envelope (plain SQS, SNS raw or not,
+EventBridge) and handed to the processor named by MESSAGING_PROCESSOR,
+optionally guarded by idempotency. Powertools batch processing reports partial
+failures: {"batchItemFailures": [{"itemIdentifier": messageId}, ...]}.
+
+- A record that cannot be parsed, or whose processing raises, fails alone.
+- MESSAGING_FIFO=true: after a failure in a message group, the rest of that
+  group is reported failed (order kept); other groups go on.
+- An event with no records returns an empty report (Powertools would raise).
+- Even when every record fails, the failures are reported rather than raised,
+  so the answer always names each message (same effect for SQS: all retried).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    SqsFifoPartialProcessor,
+    process_partial_response,
+)
+
+import env
+import envelope as envelopes
+import logs
+import processors
+
+
+def _batch_processor(fifo: bool) -> BatchProcessor:
+    if fifo:
+        batch = SqsFifoPartialProcessor(skip_group_on_error=True)
+        batch.raise_on_entire_batch_failure = False  # not a constructor argument of the FIFO processor
+        return batch
+    return BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def handler(event: Any, context: Any) -> dict:
+    settings = env.consumer_settings()
+    log = logs.get_logger()
+    logs.bind_context(log, context, consumer=settings.consumer)
+    process = processors.get(settings.processor)
+
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not records:
+        log.info("empty batch", extra={"received": 0})
+        return {"batchItemFailures": []}
+
+    if settings.idempotency:
+        import idempotency  # noqa: PLC0415 - Powertools idempotency loads only when enabled
+
+        process = idempotency.guard(
+            process,
+            region=env.region(),
+            table=settings.idempotency_table,
+            ttl=settings.idempotency_ttl_seconds,
+            consumer=settings.consumer,
+            context=context,
+        )
+
+    def record_handler(record: Any) -> None:
+        message_id = record.message_id
+        try:
+            envelope = envelopes.unwrap(record.body)
+        except envelopes.EnvelopeError as exc:
+            log.error("unparseable record", extra={"message_id": message_id, "reason": str(exc)})
+            raise
+        envelope_id = envelope["id"]
+        log.debug("received", extra={"message_id": message_id, "envelope_id": envelope_id, "type": envelope["type"]})
+        try:
+            process(envelope)
+        except Exception as exc:
+            log.error(
+                "processing failed",
+                extra={
+                    "message_id": message_id,
+                    "envelope_id": envelope_id,
+                    "type": envelope["type"],
+                    "error": f"{type(exc).__name__}: {exc}",
+                },
+            )
+            raise
+        log.debug("processed", extra={"message_id": message_id, "envelope_id": envelope_id})
+
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=_batch_processor(settings.fifo), context=context
+    )
+    failed = [item["itemIdentifier"] for item in response.get("batchItemFailures", [])]
+    log.info(
+        "batch done",
+        extra={
+            "processor": settings.processor,
+            "received": len(records),
+            "processed": len(records) - len(failed),
+            "failed_message_ids": failed,
+        },
+    )
+    return response

@@ -1,0 +1,110 @@
+"""The message envelope: completion and validation on the way out, and the one
+unwrapping path on the way in.
+
+    {"id": "uuid", "type": "OrderCreated", "source": "com.example.orders",
+     "time": "2026-01-01T00:00:00Z", "data": {...}}
+
+Whatever the transport (plain SQS body, SNS notification in raw or non-raw
+delivery, EventBridge event delivered to SQS), `unwrap` returns the same dict.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+REQUIRED_STRINGS = ("type",)
+OPTIONAL_STRINGS = ("id", "source", "time")
+
+
+class EnvelopeError(ValueError):
+    """An envelope is malformed; the message says which field and why."""
+
+
+def _where(index: int | None) -> str:
+    return "envelope" if index is None else f"messages[{index}]"
+
+
+def check(envelope: Any, index: int | None = None, *, require_id: bool = False) -> dict:
+    """Raise EnvelopeError naming the index and field unless the envelope is well formed."""
+    where = _where(index)
+    if not isinstance(envelope, dict):
+        raise EnvelopeError(f"{where}: must be a JSON object, got {type(envelope).__name__}")
+    fields = REQUIRED_STRINGS + (("id",) if require_id else ())
+    for field in fields:
+        value = envelope.get(field)
+        if not isinstance(value, str) or not value.strip():
+            raise EnvelopeError(f"{where}.{field}: required, must be a non-empty string")
+    for field in OPTIONAL_STRINGS:
+        if field in envelope:
+            value = envelope[field]
+            if not isinstance(value, str) or not value.strip():
+                raise EnvelopeError(f"{where}.{field}: must be a non-empty string when present")
+    if "data" in envelope and not isinstance(envelope["data"], dict):
+        raise EnvelopeError(f"{where}.data: must be a JSON object when present, got {type(envelope['data']).__name__}")
+    return envelope
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def complete(envelope: dict, default_source: str) -> dict:
+    """A copy with id (uuid4), time (UTC, Z) and source filled when missing."""
+    done = dict(envelope)
+    done.setdefault("id", str(uuid.uuid4()))
+    done.setdefault("time", utc_now())
+    done.setdefault("source", default_source)
+    return done
+
+
+def dumps(envelope: dict, index: int | None = None) -> str:
+    """Compact JSON (ASCII-only, so every character is one the services accept)."""
+    try:
+        return json.dumps(envelope, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise EnvelopeError(f"{_where(index)}: not serialisable as JSON: {exc}") from None
+
+
+# ---------------------------------------------------------------- unwrapping
+
+
+def _is_sns_notification(body: dict) -> bool:
+    return body.get("Type") == "Notification" and "TopicArn" in body and isinstance(body.get("Message"), str)
+
+
+def _is_eventbridge_event(body: dict) -> bool:
+    return "detail-type" in body and "detail" in body and "source" in body and "version" in body
+
+
+def unwrap(body: str) -> dict:
+    """The envelope carried by an SQS message body, whatever the transport.
+
+    - plain SQS, or SNS with raw message delivery: the body is the envelope;
+    - SNS (non-raw): {"Type": "Notification", "Message": "<envelope JSON>", ...};
+    - EventBridge target: {"version": "0", "detail-type": ..., "detail": {envelope}}.
+    Raises EnvelopeError saying why when the body carries no valid envelope.
+    """
+    try:
+        outer = json.loads(body)
+    except (TypeError, ValueError) as exc:
+        raise EnvelopeError(f"body is not JSON: {exc}") from None
+    if not isinstance(outer, dict):
+        raise EnvelopeError(f"body is JSON {type(outer).__name__}, not an object")
+    if _is_sns_notification(outer):
+        try:
+            inner = json.loads(outer["Message"])
+        except ValueError as exc:
+            raise EnvelopeError(f"SNS notification Message is not JSON: {exc}") from None
+    elif _is_eventbridge_event(outer):
+        inner = outer["detail"]
+        if isinstance(inner, str):  # an input transformer may pass detail as a string
+            try:
+                inner = json.loads(inner)
+            except ValueError as exc:
+                raise EnvelopeError(f"EventBridge detail is not JSON: {exc}") from None
+    else:
+        inner = outer
+    return check(inner, require_id=True)
