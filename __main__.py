@@ -1,0 +1,45 @@
+"""The messaging program: config -> components -> exports."""
+
+import pulumi
+import pulumi_aws as aws
+
+from components import TOPOLOGIES
+from components.alarms import Alarms, AlarmsArgs
+from components.config import read_stack_config
+from components.consumer import Consumer, ConsumerArgs
+from components.idempotency import IdempotencyArgs, IdempotencyStore
+from components.producer import Producer, ProducerArgs
+from components.topology import TopologyArgs
+
+config = read_stack_config()
+account_id = aws.get_caller_identity_output().account_id
+
+alarms = Alarms("alarms", AlarmsArgs(stack=config, account_id=account_id))
+idempotency = IdempotencyStore("idempotency", IdempotencyArgs(stack=config)) if config.idempotency else None
+
+consumers = [
+    Consumer(consumer.name, ConsumerArgs(
+        config=consumer,
+        stack=config,
+        account_id=account_id,
+        alarm_topic_arn=alarms.topic_arn,
+        idempotency_table_name=idempotency.table_name if idempotency else None,
+        idempotency_table_arn=idempotency.table_arn if idempotency else None,
+    ))
+    for consumer in config.consumers
+]
+topology = TOPOLOGIES[config.topology](config.topology, TopologyArgs(stack=config, consumers=consumers, account_id=account_id))
+producer = Producer("producer", ProducerArgs(stack=config, channel=topology.channel))
+
+pulumi.export("topology", config.topology)
+pulumi.export("producerFunction", producer.function_name)
+pulumi.export("channel", {"kind": topology.channel.kind, "target": topology.channel.target})
+pulumi.export("alarmTopicArn", alarms.topic_arn)
+pulumi.export("consumers", {
+    consumer.config.name: {
+        "queueUrl": consumer.queue_url,
+        "dlqUrl": consumer.dlq_url,
+        "function": consumer.function_name,
+    }
+    for consumer in consumers
+})

@@ -1,0 +1,52 @@
+"""Alarms: the topic every DLQ alarm notifies, with an optional email subscription."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import policies
+from components.config import StackConfig
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmsArgs:
+    stack: StackConfig
+    account_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str] | None = None
+
+
+class Alarms(pulumi.ComponentResource):
+    """An encrypted SNS topic for alarm notifications; operators can subscribe
+    their paging or chat tools to it, and `messaging:alarmEmail` subscribes an address."""
+
+    TYPE = "messaging:alarms:Alarms"
+
+    topic_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: AlarmsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(self.TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        # CloudWatch cannot use the AWS-managed aws/sns key, so without a stack key the
+        # alarm topic stays unencrypted; it carries alarm states, never message data.
+        self.topic = aws.sns.Topic(f"{name}-topic", kms_master_key_id=args.kms_key_arn, tags=args.stack.tags, opts=child)
+        aws.sns.TopicPolicy(
+            f"{name}-topic-policy",
+            arn=self.topic.arn,
+            policy=pulumi.Output.all(self.topic.arn, args.account_id).apply(
+                lambda a: json.dumps(policies.alarm_topic_policy(a[0], a[1], args.stack.region))),
+            opts=child,
+        )
+        if args.stack.alarm_email is not None:
+            aws.sns.TopicSubscription(
+                f"{name}-email",
+                topic=self.topic.arn,
+                protocol="email",
+                endpoint=args.stack.alarm_email,
+                opts=child,
+            )
+        self.topic_arn = self.topic.arn
+        self.register_outputs({"topic_arn": self.topic_arn})

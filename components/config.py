@@ -1,0 +1,286 @@
+"""Stack config: read once with typed getters, validated into frozen objects.
+
+`read_stack_config()` is the only place the program touches `pulumi.Config`.
+`parse_stack_config()` is pure: it takes the raw values and either returns a
+`StackConfig` or raises one `ConfigError` that lists every bad key, its value
+and what is allowed, before any resource exists.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from components import defaults
+from components.routing import validate_match
+
+NAMESPACE = "messaging"  # the project name: config keys are `messaging:<key>`
+
+
+class ConfigError(pulumi.RunError):
+    """Bad stack config. A RunError, so Pulumi prints the message without a traceback."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsumerConfig:
+    name: str
+    match: Mapping[str, Any] | None
+    batch_size: int
+    batching_window_seconds: int
+    max_concurrency: int | None
+    timeout_seconds: int
+    memory_mb: int
+    max_receive_count: int
+    processor: str
+
+    @property
+    def visibility_timeout_seconds(self) -> int:
+        return self.timeout_seconds * defaults.VISIBILITY_TIMEOUT_FACTOR
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackConfig:
+    project: str
+    stack: str
+    region: str
+    topology: str
+    consumers: tuple[ConsumerConfig, ...]
+    fifo: bool
+    raw_delivery: bool
+    encryption: str
+    idempotency: bool
+    idempotency_ttl_seconds: int
+    queue_retention_days: int
+    dlq_retention_days: int
+    log_retention_days: int
+    archive_retention_days: int
+    production: bool
+    alarm_email: str | None
+    source: str
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags on everything taggable: who owns it and which topology made it."""
+        return {"project": self.project, "stack": self.stack, "topology": self.topology}
+
+
+# Stack-wide keys: config key -> (typed getter name, default). The getter is
+# the pulumi.Config method that parses the string config value.
+STACK_KEYS: dict[str, tuple[str, Any]] = {
+    "topology": ("get", defaults.DEFAULT_TOPOLOGY),
+    "fifo": ("get_bool", defaults.FIFO),
+    "rawDelivery": ("get_bool", defaults.RAW_DELIVERY),
+    "encryption": ("get", defaults.ENCRYPTION),
+    "idempotency": ("get_bool", defaults.IDEMPOTENCY),
+    "idempotencyTtlSeconds": ("get_int", defaults.IDEMPOTENCY_TTL_SECONDS),
+    "queueRetentionDays": ("get_int", defaults.QUEUE_RETENTION_DAYS),
+    "dlqRetentionDays": ("get_int", defaults.DLQ_RETENTION_DAYS),
+    "logRetentionDays": ("get_int", defaults.LOG_RETENTION_DAYS),
+    "archiveRetentionDays": ("get_int", defaults.ARCHIVE_RETENTION_DAYS),
+    "production": ("get_bool", defaults.PRODUCTION),
+    "alarmEmail": ("get", defaults.ALARM_EMAIL),
+    "source": ("get", defaults.DEFAULT_SOURCE),
+    "consumers": ("get_object", None),
+}
+
+# Per-consumer keys in `messaging:consumers[i]` -> default.
+CONSUMER_KEYS: dict[str, Any] = {
+    "name": None,
+    "match": None,
+    "batchSize": defaults.BATCH_SIZE,
+    "batchingWindowSeconds": defaults.BATCHING_WINDOW_SECONDS,
+    "maxConcurrency": defaults.MAX_CONCURRENCY,
+    "timeoutSeconds": defaults.TIMEOUT_SECONDS,
+    "memoryMb": defaults.MEMORY_MB,
+    "maxReceiveCount": defaults.MAX_RECEIVE_COUNT,
+    "processor": defaults.PROCESSOR,
+}
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def read_stack_config() -> StackConfig:
+    """Read `messaging:*` (and `aws:region`) with typed getters, then validate."""
+    config = pulumi.Config(NAMESPACE)
+    raw: dict[str, Any] = {}
+    errors: list[str] = []
+    for key, (getter, _default) in STACK_KEYS.items():
+        try:
+            value = getattr(config, getter)(key)
+        except (pulumi.ConfigTypeError, json.JSONDecodeError) as error:
+            errors.append(f"{NAMESPACE}:{key}: {error}")
+            continue
+        if value is not None:
+            raw[key] = value
+    if errors:
+        raise ConfigError(_message(errors))
+    region = pulumi.Config("aws").get("region")
+    return parse_stack_config(raw, project=pulumi.get_project(), stack=pulumi.get_stack(), region=region)
+
+
+def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, region: str | None) -> StackConfig:
+    """Validate raw config values (missing keys take their defaults) into a StackConfig."""
+    errors: list[str] = []
+    unknown = sorted(set(raw) - set(STACK_KEYS))
+    for key in unknown:
+        errors.append(f"{NAMESPACE}:{key}: unknown key; known keys are {', '.join(STACK_KEYS)}")
+    values = {key: raw.get(key, default) for key, (_getter, default) in STACK_KEYS.items()}
+
+    check = _Checker(errors)
+    if not region:
+        errors.append("aws:region: not set; set it with `pulumi config set aws:region <region>`")
+    topology = check.choice("topology", values["topology"], defaults.TOPOLOGIES)
+    fifo = check.boolean("fifo", values["fifo"])
+    raw_delivery = check.boolean("rawDelivery", values["rawDelivery"])
+    encryption = check.choice("encryption", values["encryption"], defaults.ENCRYPTIONS)
+    idempotency = check.boolean("idempotency", values["idempotency"])
+    idempotency_ttl = check.integer("idempotencyTtlSeconds", values["idempotencyTtlSeconds"], 1, 30 * defaults.SECONDS_PER_DAY)
+    queue_retention = check.integer("queueRetentionDays", values["queueRetentionDays"], *defaults.RETENTION_DAYS_RANGE)
+    dlq_retention = check.integer("dlqRetentionDays", values["dlqRetentionDays"], *defaults.RETENTION_DAYS_RANGE)
+    log_retention = check.choice("logRetentionDays", values["logRetentionDays"], defaults.LOG_RETENTION_CHOICES)
+    archive_retention = check.integer("archiveRetentionDays", values["archiveRetentionDays"], 0, 36_500)
+    production = check.boolean("production", values["production"])
+    alarm_email = values["alarmEmail"]
+    if alarm_email is not None and (not isinstance(alarm_email, str) or not _EMAIL.match(alarm_email)):
+        errors.append(f"{NAMESPACE}:alarmEmail: {_show(alarm_email)} is not an email address; give one address such as ops@example.com, or leave the key out")
+    source = values["source"]
+    if not isinstance(source, str) or not source or source.startswith("aws.") or len(source) > 256:
+        errors.append(f"{NAMESPACE}:source: {_show(source)} is not allowed; give a non-empty name of at most 256 characters not starting with 'aws.' (reserved by AWS), e.g. com.example.orders")
+    if isinstance(queue_retention, int) and isinstance(dlq_retention, int) and dlq_retention < queue_retention:
+        # A message keeps its original enqueue time in a standard DLQ, so a shorter DLQ retention drops it on arrival.
+        errors.append(f"{NAMESPACE}:dlqRetentionDays: {dlq_retention} is shorter than queueRetentionDays ({queue_retention}); dead letters would expire on arrival; use at least {queue_retention}")
+
+    consumers = _parse_consumers(values["consumers"], topology=topology, fifo=fifo, errors=errors)
+
+    if errors:
+        raise ConfigError(_message(errors))
+    return StackConfig(
+        project=project,
+        stack=stack,
+        region=region,
+        topology=topology,
+        consumers=consumers,
+        fifo=fifo,
+        raw_delivery=raw_delivery,
+        encryption=encryption,
+        idempotency=idempotency,
+        idempotency_ttl_seconds=idempotency_ttl,
+        queue_retention_days=queue_retention,
+        dlq_retention_days=dlq_retention,
+        log_retention_days=log_retention,
+        archive_retention_days=archive_retention,
+        production=production,
+        alarm_email=alarm_email,
+        source=source,
+    )
+
+
+def _parse_consumers(raw: Any, *, topology: Any, fifo: Any, errors: list[str]) -> tuple[ConsumerConfig, ...]:
+    key = f"{NAMESPACE}:consumers"
+    if raw is None:
+        errors.append(f"{key}: not set; list at least one consumer, e.g. [{{\"name\": \"inventory\"}}]")
+        return ()
+    if not isinstance(raw, list) or not raw:
+        errors.append(f"{key}: {_show(raw)} is not allowed; give a non-empty list of consumers, e.g. [{{\"name\": \"inventory\"}}]")
+        return ()
+    if topology == "point-to-point" and len(raw) > 1:
+        errors.append(f"{key}: {len(raw)} consumers under point-to-point, which serves exactly one; use topology fanout or eventbridge to route to several")
+
+    consumers: list[ConsumerConfig] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw):
+        path = f"{key}[{index}]"
+        if not isinstance(item, Mapping):
+            errors.append(f"{path}: {_show(item)} is not allowed; a consumer is an object with at least a name")
+            continue
+        for unknown in sorted(set(item) - set(CONSUMER_KEYS)):
+            errors.append(f"{path}.{unknown}: unknown key; known keys are {', '.join(CONSUMER_KEYS)}")
+        values = {k: item.get(k, default) for k, default in CONSUMER_KEYS.items()}
+        check = _Checker(errors, prefix=f"{path}.")
+
+        name = values["name"]
+        if not isinstance(name, str) or not re.match(defaults.CONSUMER_NAME_PATTERN, name) or len(name) > defaults.CONSUMER_NAME_MAX_LENGTH:
+            errors.append(f"{path}.name: {_show(name)} is not allowed; use lowercase letters, digits and '-' (not at either end), at most {defaults.CONSUMER_NAME_MAX_LENGTH} characters")
+        elif name in seen:
+            errors.append(f"{path}.name: {_show(name)} is a duplicate; consumer names must be unique")
+        else:
+            seen.add(name)
+
+        match = values["match"]
+        if match is not None:
+            if topology == "point-to-point":
+                errors.append(f"{path}.match: {_show(match)} under point-to-point, which has no routing; remove `match` or use topology fanout or eventbridge")
+            else:
+                errors.extend(validate_match(match, f"{path}.match"))
+
+        batch_max = defaults.BATCH_SIZE_MAX_FIFO if fifo is True else defaults.BATCH_SIZE_MAX_STANDARD
+        batch_size = check.integer("batchSize", values["batchSize"], 1, batch_max, why=" (FIFO limit)" if fifo is True else "")
+        window = check.integer("batchingWindowSeconds", values["batchingWindowSeconds"], 0, defaults.BATCHING_WINDOW_MAX_SECONDS)
+        if fifo is True and isinstance(window, int) and window > 0:
+            errors.append(f"{path}.batchingWindowSeconds: {window} is not allowed with messaging:fifo true; FIFO queues take no batching window, use 0")
+        if isinstance(batch_size, int) and isinstance(window, int) and batch_size > defaults.BATCH_SIZE_NEEDING_WINDOW and window < 1:
+            errors.append(f"{path}.batchingWindowSeconds: {window} with batchSize {batch_size}; AWS requires a batching window of at least 1 second for batches over {defaults.BATCH_SIZE_NEEDING_WINDOW}")
+        concurrency = values["maxConcurrency"]
+        if concurrency is not None:
+            concurrency = check.integer("maxConcurrency", concurrency, *defaults.MAX_CONCURRENCY_RANGE)
+        timeout = check.integer("timeoutSeconds", values["timeoutSeconds"], 1, defaults.TIMEOUT_MAX_SECONDS)
+        if isinstance(timeout, int) and timeout * defaults.VISIBILITY_TIMEOUT_FACTOR > defaults.VISIBILITY_TIMEOUT_MAX_SECONDS:
+            errors.append(f"{path}.timeoutSeconds: {timeout} needs a queue visibility of {timeout * defaults.VISIBILITY_TIMEOUT_FACTOR} s, over the SQS maximum of {defaults.VISIBILITY_TIMEOUT_MAX_SECONDS} s")
+        memory = check.integer("memoryMb", values["memoryMb"], *defaults.MEMORY_RANGE_MB)
+        max_receive = check.integer("maxReceiveCount", values["maxReceiveCount"], defaults.MAX_RECEIVE_COUNT, defaults.MAX_RECEIVE_COUNT_RANGE[1],
+                                    why=f" (below {defaults.MAX_RECEIVE_COUNT}, throttling alone dead-letters healthy messages)")
+        processor = check.choice("processor", values["processor"], defaults.PROCESSORS)
+
+        consumers.append(ConsumerConfig(
+            name=name, match=match, batch_size=batch_size, batching_window_seconds=window,
+            max_concurrency=concurrency, timeout_seconds=timeout, memory_mb=memory,
+            max_receive_count=max_receive, processor=processor,
+        ))
+    return tuple(consumers)
+
+
+class _Checker:
+    """Typed checks that record an error naming the key, the value and what is allowed."""
+
+    def __init__(self, errors: list[str], prefix: str = f"{NAMESPACE}:"):
+        self.errors = errors
+        self.prefix = prefix
+
+    def _fail(self, key: str, value: Any, allowed: str) -> Any:
+        self.errors.append(f"{self.prefix}{key}: {_show(value)} is not allowed; {allowed}")
+        return value
+
+    def choice(self, key: str, value: Any, choices: tuple) -> Any:
+        if value not in choices or isinstance(value, bool):
+            return self._fail(key, value, "allowed values are " + ", ".join(str(c) for c in choices))
+        return value
+
+    def boolean(self, key: str, value: Any) -> Any:
+        if not isinstance(value, bool):
+            return self._fail(key, value, "use true or false")
+        return value
+
+    def integer(self, key: str, value: Any, low: int, high: int, why: str = "") -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return self._fail(key, value, f"use a whole number from {low} to {high}")
+        if not low <= value <= high:
+            return self._fail(key, value, f"use a whole number from {low} to {high}{why}")
+        return value
+
+
+def _show(value: Any) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _message(errors: list[str]) -> str:
+    if len(errors) == 1:
+        return f"invalid stack config: {errors[0]}"
+    return "invalid stack config:\n  - " + "\n  - ".join(errors)

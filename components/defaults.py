@@ -1,0 +1,84 @@
+"""Every default and limit the program uses, each with its unit and reason.
+
+Config values are merged over these in one place (components/config.py);
+nothing else in the program invents a default.
+"""
+
+# --- Topologies and naming -------------------------------------------------
+TOPOLOGIES = ("point-to-point", "fanout", "eventbridge")
+DEFAULT_TOPOLOGY = "point-to-point"
+CONSUMER_NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"  # DNS-like: safe in every AWS name
+CONSUMER_NAME_MAX_LENGTH = 40  # chars: leaves room for Pulumi's suffixes inside AWS's 80-char queue names
+DEFAULT_SOURCE = "com.example.orders"  # envelope source the producer fills in (demo domain)
+
+# --- Consumer tuning (per consumer) ----------------------------------------
+BATCH_SIZE = 10  # records: SQS's largest batch without a batching window
+BATCH_SIZE_MAX_STANDARD = 10_000  # records: AWS limit for standard queues
+BATCH_SIZE_MAX_FIFO = 10  # records: AWS limit for FIFO queues
+BATCH_SIZE_NEEDING_WINDOW = 10  # records: above this AWS requires a batching window >= 1 s
+BATCHING_WINDOW_SECONDS = 0  # s: deliver as soon as records arrive
+BATCHING_WINDOW_MAX_SECONDS = 300  # s: AWS limit
+MAX_CONCURRENCY = None  # invocations: None leaves Lambda's scaling unbounded
+MAX_CONCURRENCY_RANGE = (2, 1000)  # invocations: AWS limits for scaling_config
+TIMEOUT_SECONDS = 30  # s: generous for a per-record processor
+TIMEOUT_MAX_SECONDS = 900  # s: Lambda limit
+MEMORY_MB = 256  # MB: enough for boto3 + Powertools on arm64
+MEMORY_RANGE_MB = (128, 10_240)  # MB: Lambda limits
+MAX_RECEIVE_COUNT = 5  # receives: below 5, throttling alone dead-letters healthy messages
+MAX_RECEIVE_COUNT_RANGE = (1, 1000)  # receives: SQS limits
+PROCESSOR = "orders"  # the demo order processor (handlers/processors.py)
+PROCESSORS = ("orders", "accept-all")  # processors the shared consumer code provides
+
+VISIBILITY_TIMEOUT_FACTOR = 6  # AWS: queue visibility >= 6x the function timeout
+VISIBILITY_TIMEOUT_MAX_SECONDS = 43_200  # s: SQS limit (12 h)
+
+# --- Stack-wide options ----------------------------------------------------
+FIFO = False
+RAW_DELIVERY = True  # SNS -> SQS: the body is the envelope itself, no SNS wrapper
+ENCRYPTIONS = ("sqs-managed", "kms")
+ENCRYPTION = "sqs-managed"  # SSE-SQS works with SNS and EventBridge, costs nothing
+IDEMPOTENCY = False
+IDEMPOTENCY_TTL_SECONDS = 3600  # s: a duplicate within an hour is processed once
+QUEUE_RETENTION_DAYS = 4  # days: the SQS default
+DLQ_RETENTION_DAYS = 14  # days: the SQS maximum, time to inspect and redrive
+RETENTION_DAYS_RANGE = (1, 14)  # days: SQS limits (60 s .. 14 d, in whole days here)
+LOG_RETENTION_DAYS = 30  # days
+LOG_RETENTION_CHOICES = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)  # CloudWatch Logs' allowed values
+ARCHIVE_RETENTION_DAYS = 7  # days: EventBridge archive for replay; 0 = keep forever
+PRODUCTION = False
+ALARM_EMAIL = None  # no alarm subscription unless configured
+DLQ_ALARM_THRESHOLD = 1  # messages: one dead letter is worth a look
+DLQ_ALARM_PERIOD_SECONDS = 60  # s: CloudWatch's finest standard period for SQS metrics
+EVENTBRIDGE_MAX_EVENT_AGE_SECONDS = 3600  # s: retry a failed target delivery for an hour
+EVENTBRIDGE_MAX_RETRY_ATTEMPTS = 185  # attempts: the AWS default, set explicitly (PITFALLS 13)
+
+SECONDS_PER_DAY = 86_400
+
+# --- Lambda ----------------------------------------------------------------
+LAMBDA_RUNTIME = "python3.13"
+LAMBDA_RUNTIME_LAYER_TAG = "python313"  # the runtime as Powertools names its layers
+LAMBDA_ARCHITECTURE = "arm64"  # cheaper per GB-s than x86_64
+LAMBDA_LOG_FORMAT = "JSON"
+PRODUCER_HANDLER = "producer.handler"  # contract: DESIGN.md section 7
+CONSUMER_HANDLER = "consumer.handler"
+HANDLERS_DIR = "handlers"  # the Lambda package is this folder alone
+PRODUCER_TIMEOUT_SECONDS = 30  # s: batching and bounded retries fit well inside
+PRODUCER_MEMORY_MB = 256  # MB
+
+# Powertools for AWS Lambda (Python), as the AWS-published layer. The pip pin
+# in requirements.txt must equal POWERTOOLS_VERSION (tests/unit checks it).
+POWERTOOLS_VERSION = "3.37.0"
+POWERTOOLS_LAYER_VERSION = 27
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"  # AWS's publishing account in commercial regions
+
+# --- Routing spec limits (DESIGN.md section 4) -----------------------------
+MATCH_KEYS = ("type", "source", "data")
+MATCH_OPERATORS = ("prefix", "suffix", "anything-but", "numeric", "exists", "equals-ignore-case")
+NUMERIC_OPERATORS = ("=", "<", "<=", ">", ">=")
+NUMERIC_LIMIT = 1_000_000_000  # SNS: numeric values within +-1e9
+NUMERIC_DECIMALS = 5  # SNS: five digits of accuracy after the decimal point
+FILTER_POLICY_MAX_KEYS = 5  # SNS: five keys (counted at the leaves, the stricter reading)
+FILTER_POLICY_MAX_COMBINATIONS = 150  # SNS: product of the values in every list
+MATCH_MAX_DEPTH = 5  # levels of objects under `data` (project limit: keeps patterns legible)
+EVENT_PATTERN_MAX_CHARS = 4096  # EventBridge PutRule: EventPattern length
+FILTER_POLICY_MAX_BYTES = 256 * 1024  # SNS: filter policy size

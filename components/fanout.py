@@ -1,0 +1,70 @@
+"""Fan-out: one SNS topic, one filtered subscription per consumer queue."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+from components import lambda_env, policies, routing
+from components.topology import Channel, TopologyArgs
+
+AWS_MANAGED_SNS_KEY = "alias/aws/sns"  # SSE for the topic when the stack has no key of its own
+
+
+class Fanout(pulumi.ComponentResource):
+    """SNS topic -> SQS queues. Each consumer's `match` becomes its
+    subscription's filter policy, evaluated on the message body (the envelope)."""
+
+    TYPE = "messaging:topology:Fanout"
+
+    topic_arn: pulumi.Output[str]
+    subscription_arns: pulumi.Output[dict]
+
+    def __init__(self, name: str, args: TopologyArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(self.TYPE, name, None, opts)
+        stack = args.stack
+        fifo = {"fifo_topic": True, "content_based_deduplication": True} if stack.fifo else {}
+        self.topic = aws.sns.Topic(
+            f"{name}-topic",
+            kms_master_key_id=args.kms_key_arn if args.kms_key_arn is not None else AWS_MANAGED_SNS_KEY,
+            tags=stack.tags,
+            **fifo,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.sns.TopicPolicy(
+            f"{name}-topic-policy",
+            arn=self.topic.arn,
+            policy=pulumi.Output.all(self.topic.arn, args.account_id).apply(
+                lambda a: json.dumps(policies.topic_policy(a[0], a[1]))),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        subscriptions = {}
+        for consumer in args.consumers:
+            consumer_name = consumer.config.name
+            queue_policies = consumer.accept_from(policies.SNS_PRINCIPAL, [self.topic.arn])
+            match = consumer.config.match
+            filtered = {} if match is None else {
+                "filter_policy": json.dumps(routing.filter_policy(match)),
+                "filter_policy_scope": "MessageBody",
+            }
+            subscription = aws.sns.TopicSubscription(
+                f"{name}-{consumer_name}-subscription",
+                topic=self.topic.arn,
+                protocol="sqs",
+                endpoint=consumer.queue_arn,
+                raw_message_delivery=stack.raw_delivery,
+                # Messages SNS cannot deliver go to the consumer's DLQ instead of being dropped.
+                redrive_policy=consumer.dlq_arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
+                **filtered,
+                # Without the queue policy in place, the first deliveries fail.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=queue_policies),
+            )
+            subscriptions[consumer_name] = subscription.arn
+
+        self.channel = Channel(lambda_env.CHANNEL_SNS, self.topic.arn, self.topic.arn)
+        self.topic_arn = self.topic.arn
+        self.subscription_arns = pulumi.Output.all(**subscriptions)
+        self.register_outputs({"topic_arn": self.topic_arn, "subscription_arns": self.subscription_arns})

@@ -1,0 +1,92 @@
+"""Building block shared by the producer and every consumer: one Lambda
+function with its own role, log group and the Powertools layer.
+
+Not a component of its own: its resources are children of the caller, named
+`f"{name}-<role>"`, so they share the caller's stable URN prefix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from components import defaults, policies
+
+HANDLERS_PATH = Path(__file__).resolve().parent.parent / defaults.HANDLERS_DIR
+
+
+def powertools_layer_arn(region: str) -> str:
+    """The AWS-published Powertools layer for our runtime and architecture."""
+    return (
+        f"arn:aws:lambda:{region}:{defaults.POWERTOOLS_LAYER_ACCOUNT}:layer:"
+        f"AWSLambdaPowertoolsPythonV3-{defaults.LAMBDA_RUNTIME_LAYER_TAG}-{defaults.LAMBDA_ARCHITECTURE}:"
+        f"{defaults.POWERTOOLS_LAYER_VERSION}"
+    )
+
+
+def handlers_archive() -> pulumi.AssetArchive:
+    """The Lambda package: the handlers/ modules alone (no caches, no tests)."""
+    return pulumi.AssetArchive({
+        path.name: pulumi.FileAsset(str(path)) for path in sorted(HANDLERS_PATH.glob("*.py"))
+    })
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionSpec:
+    handler: str
+    timeout_seconds: int
+    memory_mb: int
+    environment: Mapping[str, pulumi.Input[str]]
+    region: str
+    log_retention_days: int
+    tags: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class FunctionResources:
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+    function: aws.lambda_.Function
+
+
+def create_function(name: str, spec: FunctionSpec, parent: pulumi.Resource,
+                    depends_on: list[pulumi.Resource] | None = None) -> FunctionResources:
+    """Role + log group + function, children of `parent`. The caller adds the role's policy."""
+    child = pulumi.ResourceOptions(parent=parent)
+    role = aws.iam.Role(
+        f"{name}-role",
+        assume_role_policy=json.dumps(policies.lambda_assume_role_policy()),
+        tags=dict(spec.tags),
+        opts=child,
+    )
+    log_group = aws.cloudwatch.LogGroup(
+        f"{name}-logs",
+        retention_in_days=spec.log_retention_days,
+        tags=dict(spec.tags),
+        opts=child,
+    )
+    function = aws.lambda_.Function(
+        f"{name}-function",
+        role=role.arn,
+        runtime=defaults.LAMBDA_RUNTIME,
+        handler=spec.handler,
+        code=handlers_archive(),
+        architectures=[defaults.LAMBDA_ARCHITECTURE],
+        timeout=spec.timeout_seconds,
+        memory_size=spec.memory_mb,
+        layers=[powertools_layer_arn(spec.region)],
+        environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(spec.environment)),
+        logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+            log_format=defaults.LAMBDA_LOG_FORMAT,
+            log_group=log_group.name,
+        ),
+        tags=dict(spec.tags),
+        # The log group must exist first, or Lambda creates an unmanaged one without retention.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[log_group, *(depends_on or [])]),
+    )
+    return FunctionResources(role=role, log_group=log_group, function=function)

@@ -1,0 +1,154 @@
+"""IAM, queue and key policies as plain dicts, built by pure functions.
+
+The components `json.dumps` them at the resource (inside an `apply` only to
+resolve ARNs). Every Allow names its actions and resources; every statement
+for a service principal is scoped to exactly the topic or rule that feeds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+VERSION = "2012-10-17"
+
+SNS_PRINCIPAL = "sns.amazonaws.com"
+EVENTS_PRINCIPAL = "events.amazonaws.com"
+LAMBDA_PRINCIPAL = "lambda.amazonaws.com"
+CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
+
+# Actions per role, named once.
+CONSUMER_QUEUE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+IDEMPOTENCY_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+KMS_DECRYPT_ACTIONS = ("kms:Decrypt",)
+KMS_ENCRYPT_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")  # sending to an encrypted queue/topic
+SEND_ACTIONS = {"sqs": ("sqs:SendMessage",), "sns": ("sns:Publish",), "events": ("events:PutEvents",)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendGrant:
+    """Lets one AWS service send to a queue on behalf of exactly these sources."""
+
+    service: str  # e.g. sns.amazonaws.com
+    source_arns: tuple[str, ...]  # the topic or rule ARNs (aws:SourceArn)
+
+
+def deny_insecure_transport(resource_arn: str, action: str) -> dict:
+    """Refuse every request that does not use TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": action,
+        "Resource": resource_arn,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def queue_policy(queue_arn: str, account_id: str, grants: Sequence[SendGrant]) -> dict:
+    """The one policy of a queue: TLS only, plus sqs:SendMessage for each granted source."""
+    statements = [deny_insecure_transport(queue_arn, "sqs:*")]
+    for grant in grants:
+        statements.append({
+            "Sid": "Allow" + grant.service.split(".")[0].capitalize() + "SendMessage",
+            "Effect": "Allow",
+            "Principal": {"Service": grant.service},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn,
+            "Condition": {
+                "ArnEquals": {"aws:SourceArn": list(grant.source_arns)},
+                "StringEquals": {"aws:SourceAccount": account_id},
+            },
+        })
+    return {"Version": VERSION, "Statement": statements}
+
+
+def topic_policy(topic_arn: str, account_id: str) -> dict:
+    """TLS only, and only this account's principals may publish or subscribe."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            deny_insecure_transport(topic_arn, "sns:Publish"),
+            {
+                "Sid": "AllowAccountPublish",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes"],
+                "Resource": topic_arn,
+            },
+        ],
+    }
+
+
+def lambda_assume_role_policy() -> dict:
+    return {
+        "Version": VERSION,
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": LAMBDA_PRINCIPAL},
+            "Action": "sts:AssumeRole",
+        }],
+    }
+
+
+def _allow(sid: str, actions: Sequence[str], resources: Sequence[str]) -> dict:
+    return {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": list(resources)}
+
+
+def logs_statement(log_group_arn: str) -> dict:
+    # Log streams are sub-resources of the group: "<group arn>:*".
+    return _allow("WriteOwnLogs", LOG_ACTIONS, [f"{log_group_arn}:*"])
+
+
+def consumer_role_policy(*, queue_arn: str, log_group_arn: str, table_arn: str | None, kms_key_arn: str | None) -> dict:
+    """What a consumer function may do: read and delete from its own queue, log, and optionally dedupe/decrypt."""
+    statements = [
+        _allow("ConsumeOwnQueue", CONSUMER_QUEUE_ACTIONS, [queue_arn]),
+        logs_statement(log_group_arn),
+    ]
+    if table_arn is not None:
+        statements.append(_allow("IdempotencyRecords", IDEMPOTENCY_TABLE_ACTIONS, [table_arn]))
+    if kms_key_arn is not None:
+        statements.append(_allow("DecryptMessages", KMS_DECRYPT_ACTIONS, [kms_key_arn]))
+    return {"Version": VERSION, "Statement": statements}
+
+
+def producer_role_policy(*, channel: str, target_arn: str, log_group_arn: str, kms_key_arn: str | None) -> dict:
+    """What the producer may do: send to exactly its one target, and log."""
+    statements = [
+        _allow("SendToTarget", SEND_ACTIONS[channel], [target_arn]),
+        logs_statement(log_group_arn),
+    ]
+    if kms_key_arn is not None:
+        statements.append(_allow("EncryptMessages", KMS_ENCRYPT_ACTIONS, [kms_key_arn]))
+    return {"Version": VERSION, "Statement": statements}
+
+
+def alarm_topic_policy(topic_arn: str, account_id: str, region: str) -> dict:
+    """TLS only; CloudWatch alarms of this account (and its principals) may publish."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            deny_insecure_transport(topic_arn, "sns:Publish"),
+            {
+                "Sid": "AllowCloudWatchAlarms",
+                "Effect": "Allow",
+                "Principal": {"Service": CLOUDWATCH_PRINCIPAL},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    # Alarm ARNs are not known before the alarms exist: scope to this account's alarms.
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            },
+            {
+                "Sid": "AllowAccountSubscribe",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                "Action": ["sns:Subscribe", "sns:GetTopicAttributes"],
+                "Resource": topic_arn,
+            },
+        ],
+    }

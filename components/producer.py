@@ -1,0 +1,63 @@
+"""Producer: the shared producer Lambda, pointed at the topology's channel."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import defaults, lambda_env, policies
+from components.config import StackConfig
+from components.lambda_function import FunctionSpec, create_function
+from components.topology import Channel
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProducerArgs:
+    stack: StackConfig
+    channel: Channel
+    kms_key_arn: pulumi.Input[str] | None = None
+
+
+class Producer(pulumi.ComponentResource):
+    """The function that publishes envelopes. It lives outside the topology so
+    a switch updates its environment and policy in place instead of replacing it."""
+
+    TYPE = "messaging:producer:Producer"
+
+    function_name: pulumi.Output[str]
+    function_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ProducerArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(self.TYPE, name, None, opts)
+        stack, channel = args.stack, args.channel
+        fn = create_function(name, FunctionSpec(
+            handler=defaults.PRODUCER_HANDLER,
+            timeout_seconds=defaults.PRODUCER_TIMEOUT_SECONDS,
+            memory_mb=defaults.PRODUCER_MEMORY_MB,
+            environment={
+                lambda_env.CHANNEL: channel.kind,
+                lambda_env.TARGET: channel.target,
+                lambda_env.DEFAULT_SOURCE: stack.source,
+                lambda_env.FIFO: lambda_env.flag(stack.fifo),
+                lambda_env.SERVICE_NAME: name,
+                lambda_env.LOG_LEVEL: "INFO",
+            },
+            region=stack.region,
+            log_retention_days=stack.log_retention_days,
+            tags=stack.tags,
+        ), parent=self)
+        self.role_policy = aws.iam.RolePolicy(
+            f"{name}-role-policy",
+            role=fn.role.id,
+            policy=pulumi.Output.all(channel.target_arn, fn.log_group.arn, args.kms_key_arn).apply(
+                lambda a: json.dumps(policies.producer_role_policy(
+                    channel=channel.kind, target_arn=a[0], log_group_arn=a[1], kms_key_arn=a[2],
+                ))),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.function_name = fn.function.name
+        self.function_arn = fn.function.arn
+        self.register_outputs({"function_name": self.function_name, "function_arn": self.function_arn})

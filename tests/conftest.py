@@ -1,0 +1,219 @@
+"""Shared fixtures: run the real program under Pulumi's mocks and record everything.
+
+The recording mock invents a distinct, realistic id / ARN / URL / name for every
+resource (so wiring checks cannot pass as None == None), raises on a resource
+type or invoke it does not know, and records each registration with its
+options (parent, dependencies, protect, retainOnDelete) as the engine sees them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import runpy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+
+ROOT = Path(__file__).resolve().parent.parent
+MAIN = ROOT / "__main__.py"
+PROJECT = "messaging"
+STACK = "dev"
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+
+DEMO_CONSUMERS = [
+    {"name": "inventory", "match": {"type": ["OrderCreated", "OrderCancelled"]}},
+    {"name": "notifications", "match": {"type": ["OrderShipped"], "data": {"priority": ["HIGH"]}}},
+    {"name": "big-orders", "match": {"data": {"total": [{"numeric": [">", 1000]}]}}},
+    {"name": "analytics"},
+]
+SINGLE_CONSUMER = [{"name": "inventory"}]
+
+
+def _suffix(name: str) -> str:
+    # Deterministic per logical name, like Pulumi's auto-naming suffix.
+    return hashlib.sha256(name.encode()).hexdigest()[:7]
+
+
+class RecordingMocks(pulumi_mocks.Mocks):
+    """Outputs shaped like AWS's, distinct per resource; unknown types raise."""
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
+        if not args.custom:
+            return f"{args.name}-component", {}
+        inputs = args.inputs
+        physical = inputs.get("name") or f"{args.name}-{_suffix(args.name)}"
+        region, account = REGION, ACCOUNT
+        typ = args.typ
+        if typ == "aws:sqs/queue:Queue":
+            if inputs.get("fifoQueue"):
+                physical += ".fifo"
+            url = f"https://sqs.{region}.amazonaws.com/{account}/{physical}"
+            return url, {**inputs, "name": physical, "url": url, "arn": f"arn:aws:sqs:{region}:{account}:{physical}"}
+        if typ in ("aws:sqs/queuePolicy:QueuePolicy",):
+            return inputs["queueUrl"], dict(inputs)
+        if typ == "aws:sns/topic:Topic":
+            if inputs.get("fifoTopic"):
+                physical += ".fifo"
+            arn = f"arn:aws:sns:{region}:{account}:{physical}"
+            return arn, {**inputs, "name": physical, "arn": arn}
+        if typ == "aws:sns/topicPolicy:TopicPolicy":
+            return inputs["arn"], dict(inputs)
+        if typ == "aws:sns/topicSubscription:TopicSubscription":
+            arn = f"{inputs['topic']}:{_suffix(args.name)}-sub"
+            return arn, {**inputs, "arn": arn}
+        if typ == "aws:cloudwatch/eventBus:EventBus":
+            return physical, {**inputs, "name": physical, "arn": f"arn:aws:events:{region}:{account}:event-bus/{physical}"}
+        if typ == "aws:cloudwatch/eventRule:EventRule":
+            bus = inputs.get("eventBusName", "default")
+            arn = f"arn:aws:events:{region}:{account}:rule/{bus}/{physical}"
+            return f"{bus}|{physical}", {**inputs, "name": physical, "arn": arn}
+        if typ == "aws:cloudwatch/eventTarget:EventTarget":
+            return f"{inputs['rule']}-{args.name}", {**inputs, "targetId": f"{args.name}-{_suffix(args.name)}"}
+        if typ == "aws:cloudwatch/eventArchive:EventArchive":
+            return physical, {**inputs, "name": physical, "arn": f"arn:aws:events:{region}:{account}:archive/{physical}"}
+        if typ == "aws:iam/role:Role":
+            return physical, {**inputs, "name": physical, "arn": f"arn:aws:iam::{account}:role/{physical}"}
+        if typ == "aws:iam/rolePolicy:RolePolicy":
+            return f"{inputs['role']}:{physical}", {**inputs, "name": physical}
+        if typ == "aws:cloudwatch/logGroup:LogGroup":
+            return physical, {**inputs, "name": physical, "arn": f"arn:aws:logs:{region}:{account}:log-group:{physical}"}
+        if typ == "aws:lambda/function:Function":
+            return physical, {**inputs, "name": physical, "arn": f"arn:aws:lambda:{region}:{account}:function:{physical}"}
+        if typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
+            uuid = f"{_suffix(args.name)}-esm"
+            return uuid, {**inputs, "uuid": uuid}
+        if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
+            return physical, {**inputs, "name": physical, "arn": f"arn:aws:cloudwatch:{region}:{account}:alarm:{physical}"}
+        if typ == "aws:dynamodb/table:Table":
+            return physical, {**inputs, "name": physical, "arn": f"arn:aws:dynamodb:{region}:{account}:table/{physical}"}
+        if typ == "aws:kms/key:Key":
+            key_id = f"{_suffix(args.name)}-key"
+            return key_id, {**inputs, "keyId": key_id, "arn": f"arn:aws:kms:{region}:{account}:key/{key_id}"}
+        if typ == "aws:kms/keyPolicy:KeyPolicy":
+            return inputs["keyId"], dict(inputs)
+        if typ == "aws:kms/alias:Alias":
+            return physical, {**inputs, "arn": f"arn:aws:kms:{region}:{account}:{physical}"}
+        raise NotImplementedError(f"the test mocks do not know resource type {typ} ({args.name}); add it to tests/conftest.py")
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/test", "userId": "AIDTEST", "id": ACCOUNT}
+        raise NotImplementedError(f"the test mocks do not know invoke {args.token}; add it to tests/conftest.py")
+
+
+@dataclass
+class Registration:
+    """One resource as the engine saw it: type, name, URN, inputs and options."""
+
+    typ: str
+    name: str
+    urn: str
+    custom: bool
+    parent: str
+    dependencies: list[str]
+    protect: bool
+    retain_on_delete: bool
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    def json_input(self, key: str) -> Any:
+        """A JSON-string input (policy, pattern, redrive), parsed."""
+        return json.loads(self.inputs[key])
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: RecordingMocks):
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.registrations.append(Registration(
+                typ=request.type,
+                name=request.name,
+                urn=response.urn,
+                custom=request.custom,
+                parent=request.parent,
+                dependencies=list(request.dependencies),
+                protect=request.protect,
+                retain_on_delete=request.retainOnDelete,
+                inputs=rpc.deserialize_properties(request.object) if request.custom else {},
+            ))
+        return response
+
+
+
+@dataclass
+class Deployment:
+    """What one run of the program declared."""
+
+    registrations: list[Registration]
+
+    @property
+    def resources(self) -> list[Registration]:
+        return [r for r in self.registrations if r.custom]
+
+    def of_type(self, typ: str) -> list[Registration]:
+        return [r for r in self.registrations if r.typ == typ]
+
+    def named(self, name: str) -> Registration:
+        found = [r for r in self.registrations if r.name == name]
+        assert len(found) == 1, f"expected one resource named {name}, found {[r.urn for r in found]}"
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        return next(r for r in self.registrations if r.urn == urn)
+
+
+def stack_config(topology: str, consumers: list[dict] | None = None, **options: Any) -> dict[str, str]:
+    """Config as the engine passes it: every value a string, objects as JSON."""
+    if consumers is None:
+        consumers = SINGLE_CONSUMER if topology == "point-to-point" else DEMO_CONSUMERS
+    config = {"aws:region": REGION, "messaging:topology": topology, "messaging:consumers": json.dumps(consumers)}
+    for key, value in options.items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif not isinstance(value, str):
+            value = json.dumps(value)
+        config[f"messaging:{key}"] = value
+    return config
+
+
+def run_program(config: dict[str, str]) -> Deployment:
+    """Run __main__.py under the recording mocks (preview off, so every apply runs)."""
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    mocks = RecordingMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
+    try:
+        pulumi.runtime.test(lambda: runpy.run_path(str(MAIN), run_name="__main__"))()
+    finally:
+        pulumi.runtime.set_all_config({})
+        pulumi.runtime.reset_options()
+    return Deployment(monitor.registrations)
+
+
+@pytest.fixture
+def deploy() -> Callable[..., Deployment]:
+    """deploy(topology, consumers=None, **options) -> Deployment of the whole program."""
+    def _deploy(topology: str, consumers: list[dict] | None = None, **options: Any) -> Deployment:
+        deployment = run_program(stack_config(topology, consumers, **options))
+        assert deployment.resources, "the program registered no resources: the mocks did not run it"
+        return deployment
+    return _deploy
+
+
+@pytest.fixture
+def deploy_config() -> Callable[[dict[str, str]], Deployment]:
+    """Run the program on raw config strings, e.g. to feed it bad values."""
+    return run_program
