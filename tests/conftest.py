@@ -123,6 +123,7 @@ class Registration:
     protect: bool
     retain_on_delete: bool
     inputs: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
 
     def json_input(self, key: str) -> Any:
         """A JSON-string input (policy, pattern, redrive), parsed."""
@@ -147,6 +148,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=request.protect,
                 retain_on_delete=request.retainOnDelete,
                 inputs=rpc.deserialize_properties(request.object) if request.custom else {},
+                outputs=self.resources[response.urn].state if request.custom else {},
             ))
         return response
 
@@ -170,6 +172,10 @@ class Deployment:
         assert len(found) == 1, f"expected one resource named {name}, found {[r.urn for r in found]}"
         return found[0]
 
+    def output(self, name: str, key: str) -> Any:
+        """An output the mock gave resource `name` (its arn, url, name, ...)."""
+        return self.named(name).outputs[key]
+
     def by_urn(self, urn: str) -> Registration:
         return next(r for r in self.registrations if r.urn == urn)
 
@@ -188,19 +194,32 @@ def stack_config(topology: str, consumers: list[dict] | None = None, **options: 
     return config
 
 
-def run_program(config: dict[str, str]) -> Deployment:
-    """Run __main__.py under the recording mocks (preview off, so every apply runs)."""
+def attempt_program(config: dict[str, str]) -> tuple[BaseException | None, Deployment]:
+    """Run __main__.py under the recording mocks (preview off, so every apply runs).
+
+    Returns the error the program raised (or None) and what it registered.
+    """
     asyncio.set_event_loop(asyncio.new_event_loop())
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_all_config(config)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
+    error: BaseException | None = None
     try:
         pulumi.runtime.test(lambda: runpy.run_path(str(MAIN), run_name="__main__"))()
+    except Exception as raised:  # noqa: BLE001 - handed to the test to assert on
+        error = raised
     finally:
         pulumi.runtime.set_all_config({})
         pulumi.runtime.reset_options()
-    return Deployment(monitor.registrations)
+    return error, Deployment(monitor.registrations)
+
+
+def run_program(config: dict[str, str]) -> Deployment:
+    error, deployment = attempt_program(config)
+    if error is not None:
+        raise error
+    return deployment
 
 
 @pytest.fixture
@@ -214,6 +233,6 @@ def deploy() -> Callable[..., Deployment]:
 
 
 @pytest.fixture
-def deploy_config() -> Callable[[dict[str, str]], Deployment]:
-    """Run the program on raw config strings, e.g. to feed it bad values."""
-    return run_program
+def attempt() -> Callable[[dict[str, str]], tuple[BaseException | None, Deployment]]:
+    """attempt(raw config strings) -> (error or None, Deployment), e.g. to feed it bad values."""
+    return attempt_program

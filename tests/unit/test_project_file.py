@@ -1,0 +1,55 @@
+"""Facts stated in two places for tools that cannot import each other agree."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+from components import defaults, lambda_env
+from components.config import STACK_KEYS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def project_file():
+    return yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+
+
+def test_project_is_messaging_on_python_with_the_venv_the_makefile_builds():
+    project = project_file()
+    assert project["name"] == "messaging"
+    assert project["runtime"]["name"] == "python"
+    assert project["runtime"]["options"]["virtualenv"] == "venv"
+
+
+def test_every_key_in_the_config_schema_is_read_by_the_program_with_the_same_default():
+    schema = project_file()["config"]
+    assert schema, "Pulumi.yaml declares no config keys"
+    for key, declaration in schema.items():
+        assert key in STACK_KEYS, f"Pulumi.yaml declares {key}, which the program does not read"
+        getter, default = STACK_KEYS[key]
+        assert declaration["default"] == default, f"{key}: Pulumi.yaml says {declaration['default']!r}, defaults.py {default!r}"
+        assert declaration["type"] == {"get": "string", "get_bool": "boolean", "get_int": "integer"}[getter]
+        assert declaration["description"]
+
+
+def test_powertools_pin_in_requirements_matches_the_layer_the_functions_use():
+    requirements = (ROOT / "requirements.txt").read_text()
+    pinned = re.search(r"^aws-lambda-powertools==(\S+)$", requirements, re.M)
+    assert pinned and pinned.group(1) == defaults.POWERTOOLS_VERSION
+
+
+def test_components_and_handlers_agree_on_every_environment_variable_name():
+    handler_env = (ROOT / "handlers" / "env.py").read_text()
+    names = {value for key, value in vars(lambda_env).items() if key.isupper() and isinstance(value, str) and value.isupper()}
+    assert names, "components/lambda_env.py names no variables"
+    for name in names:
+        assert f'"{name}"' in handler_env, f"handlers/env.py does not read {name}"
+
+
+def test_the_dev_stack_is_valid_config():
+    from components.config import parse_stack_config
+    stack = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    raw = {key.split(":", 1)[1]: value for key, value in stack.items() if key.startswith("messaging:")}
+    config = parse_stack_config(raw, project="messaging", stack="dev", region=stack["aws:region"])
+    assert config.topology in defaults.TOPOLOGIES
