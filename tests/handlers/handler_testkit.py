@@ -7,8 +7,15 @@ import hashlib
 import json
 from pathlib import Path
 
+import boto3
+
+import channels
+import clients
+import envelope as envelopes
+
 EVENTS = Path(__file__).resolve().parent / "events"
 REGION = "eu-west-1"
+OPERATIONS = {"sqs": "SendMessageBatch", "sns": "PublishBatch", "events": "PutEvents"}
 
 
 def load_event(name: str) -> dict:
@@ -46,3 +53,73 @@ class FakeContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
+
+
+# ------------------------------------------------------------------ wiring in moto
+
+
+def make_queue(name: str = "orders", fifo: bool = False) -> str:
+    attrs = {"FifoQueue": "true"} if fifo else {}
+    return boto3.client("sqs", region_name=REGION).create_queue(
+        QueueName=name + (".fifo" if fifo else ""), Attributes=attrs
+    )["QueueUrl"]
+
+
+def queue_arn(url: str) -> str:
+    sqs = boto3.client("sqs", region_name=REGION)
+    return sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def drain(url: str) -> list[dict]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    messages = []
+    while True:
+        got = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"], VisibilityTimeout=600
+        ).get("Messages", [])
+        if not got:
+            return messages
+        messages.extend(got)
+
+
+def received_envelopes(url: str) -> list[dict]:
+    """What a consumer would get: each body unwrapped by the consumer's own path."""
+    return [envelopes.unwrap(m["Body"]) for m in drain(url)]
+
+
+def wire(channel: str, lambda_env, fifo: bool = False) -> str:
+    """Create the channel's target and one subscribed queue; point the producer at it."""
+    queue = make_queue("inbox", fifo=fifo)
+    if channel == "sqs":
+        target = queue
+    elif channel == "sns":
+        sns = boto3.client("sns", region_name=REGION)
+        attrs = {"FifoTopic": "true"} if fifo else {}
+        target = sns.create_topic(Name="orders" + (".fifo" if fifo else ""), Attributes=attrs)["TopicArn"]
+        sns.subscribe(TopicArn=target, Protocol="sqs", Endpoint=queue_arn(queue))
+    else:
+        events = boto3.client("events", region_name=REGION)
+        target = "orders-bus"
+        events.create_event_bus(Name=target)
+        events.put_rule(Name="all-orders", EventBusName=target, EventPattern=json.dumps({"source": ["com.example.orders"]}))
+        events.put_targets(Rule="all-orders", EventBusName=target, Targets=[{"Id": "inbox", "Arn": queue_arn(queue)}])
+    lambda_env.setenv("MESSAGING_CHANNEL", channel)
+    lambda_env.setenv("MESSAGING_TARGET", target)
+    if fifo:
+        lambda_env.setenv("MESSAGING_FIFO", "true")
+    return queue
+
+
+class CallLog:
+    """Every batch request the producer's client makes, counted by a botocore event hook."""
+
+    def __init__(self, channel: str):
+        self.requests: list[dict] = []
+        api = clients.client(channels.get(channel).service, REGION)
+        api.meta.events.register(f"before-parameter-build.*.{OPERATIONS[channel]}", self._record)
+
+    def _record(self, params, **_):
+        self.requests.append(params)
+
+    def __len__(self) -> int:
+        return len(self.requests)

@@ -1,0 +1,228 @@
+"""Batching and retries: fewest calls within 10 entries and 256 KiB per request;
+only failed entries are retried; nothing is lost or silently dropped."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import pytest
+from botocore.exceptions import ClientError
+
+import channels
+import clients
+import producer
+from handler_testkit import REGION, CallLog, order, received_envelopes, wire
+
+LIMIT = 262_144
+METHODS = {"sqs": "send_message_batch", "sns": "publish_batch", "events": "put_events"}
+
+
+def entries_of(channel: str, request: dict) -> list[dict]:
+    return request[{"sqs": "Entries", "sns": "PublishBatchRequestEntries", "events": "Entries"}[channel]]
+
+
+def counted_size(channel: str, entry: dict) -> int:
+    """Request payload as each service documents it, computed here independently."""
+    if channel == "sqs":
+        return len(entry["MessageBody"].encode())
+    if channel == "sns":
+        return len(entry["Message"].encode())
+    size = 14 if "Time" in entry else 0
+    size += sum(len(entry[k].encode()) for k in ("Source", "DetailType", "Detail"))
+    return size + sum(len(r.encode()) for r in entry.get("Resources", []))
+
+
+def envelope_id(channel: str, entry: dict) -> str:
+    body = entry.get("MessageBody") or entry.get("Message") or entry["Detail"]
+    return json.loads(body)["id"]
+
+
+def min_calls_in_order(sizes: list[int]) -> int:
+    """Exact minimum over all splits into consecutive requests (dynamic programming)."""
+    best = [0] + [math.inf] * len(sizes)
+    for end in range(1, len(sizes) + 1):
+        total = 0
+        for start in range(end - 1, max(-1, end - 11), -1):
+            total += sizes[start]
+            if total > LIMIT:
+                break
+            best[end] = min(best[end], best[start] + 1)
+    return best[-1]
+
+
+def mixed_messages(n: int, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    messages = []
+    for i in range(n):
+        size = rng.choice([100, 300, 2_000, 20_000, 60_000, 100_000, 150_000, 204_800])
+        messages.append(order(f"m-{i:03d}", padding="x" * rng.randint(size // 2, size)))
+    return messages
+
+
+@pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_mixed_sizes_use_the_minimal_number_of_calls(channel, seed, aws, lambda_env):
+    queue = wire(channel, lambda_env)
+    calls = CallLog(channel)
+    messages = mixed_messages(40, seed)
+    result = producer.handler({"messages": messages}, None)
+    assert result["failed"] == [] and len(result["sent"]) == 40
+
+    requests = [entries_of(channel, r) for r in calls.requests]
+    sent_in_order = [envelope_id(channel, e) for batch in requests for e in batch]
+    assert sent_in_order == [m["id"] for m in messages]
+    for batch in requests:
+        assert 1 <= len(batch) <= 10
+        assert sum(counted_size(channel, e) for e in batch) <= LIMIT
+    sizes = [counted_size(channel, e) for batch in requests for e in batch]
+    assert len(calls) == min_calls_in_order(sizes)
+    assert len(calls) >= math.ceil(max(len(sizes) / 10, sum(sizes) / LIMIT))
+    assert sorted(e["id"] for e in received_envelopes(queue)) == sorted(m["id"] for m in messages)
+
+
+@pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
+def test_small_messages_go_ten_per_call(channel, aws, lambda_env):
+    wire(channel, lambda_env)
+    calls = CallLog(channel)
+    producer.handler({"messages": [order(f"s-{i}") for i in range(25)]}, None)
+    assert [len(entries_of(channel, r)) for r in calls.requests] == [10, 10, 5]
+
+
+def test_packing_is_minimal_for_every_small_in_order_case():
+    rng = random.Random(7)
+    for _ in range(300):
+        sizes = [rng.choice([1, LIMIT // 10, LIMIT // 3, LIMIT // 2, LIMIT // 2 + 1, LIMIT - 5, LIMIT]) for _ in range(rng.randint(1, 25))]
+        batches = channels.pack(sizes)
+        assert [i for b in batches for i in b] == list(range(len(sizes)))
+        assert all(len(b) <= 10 and sum(sizes[i] for i in b) <= LIMIT for b in batches)
+        assert len(batches) == min_calls_in_order(sizes)
+
+
+# ------------------------------------------------------------------ partial failures
+
+
+class Flaky:
+    """Wraps the producer's real client: chosen entries fail per plan, the rest really go to moto.
+
+    plan: envelope id -> list of failures by attempt, each (code, sender_fault) or None
+    (succeed); attempts beyond the list repeat its last element.
+    """
+
+    def __init__(self, channel: str, monkeypatch, plan: dict):
+        self.channel, self.plan, self.seen = channel, plan, {}
+        self.requests: list[list[str]] = []
+        self.api = clients.client(channels.get(channel).service, REGION)
+        self.real = getattr(self.api, METHODS[channel])
+        monkeypatch.setattr(self.api, METHODS[channel], self.call)
+
+    def _failure(self, eid: str):
+        attempt = self.seen.get(eid, 0)
+        self.seen[eid] = attempt + 1
+        steps = self.plan.get(eid, [None])
+        return steps[min(attempt, len(steps) - 1)]
+
+    def call(self, **request):
+        key = "PublishBatchRequestEntries" if self.channel == "sns" else "Entries"
+        entries = request[key]
+        self.requests.append([envelope_id(self.channel, e) for e in entries])
+        failures = [self._failure(envelope_id(self.channel, e)) for e in entries]
+        passing = [e for e, f in zip(entries, failures) if f is None]
+        real = self.real(**{**request, key: passing}) if passing else {}
+        if self.channel == "events":
+            results, real_results = [], iter(real.get("Entries", []))
+            for f in failures:
+                results.append(next(real_results) if f is None else {"ErrorCode": f[0], "ErrorMessage": "injected"})
+            return {"FailedEntryCount": sum(f is not None for f in failures), "Entries": results}
+        failed = [
+            {"Id": e["Id"], "SenderFault": f[1], "Code": f[0], "Message": "injected"}
+            for e, f in zip(entries, failures)
+            if f is not None
+        ]
+        return {"Successful": real.get("Successful", []), "Failed": failed}
+
+
+TRANSIENT = {"sqs": ("InternalError", False), "sns": ("InternalError", False), "events": ("ThrottlingException", False)}
+PERMANENT = {"sqs": ("InvalidMessageContents", True), "sns": ("InvalidParameter", True), "events": ("InvalidArgument", True)}
+
+
+@pytest.fixture
+def sleeps(monkeypatch):
+    waited: list[float] = []
+    monkeypatch.setattr(channels, "_sleep", waited.append)
+    return waited
+
+
+@pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
+def test_only_failed_entries_are_retried_and_nothing_is_lost(channel, aws, lambda_env, monkeypatch, sleeps):
+    queue = wire(channel, lambda_env)
+    flaky = Flaky(channel, monkeypatch, {"p-03": [TRANSIENT[channel], None], "p-11": [TRANSIENT[channel], None]})
+    messages = [order(f"p-{i:02d}") for i in range(15)]
+    result = producer.handler({"messages": messages}, None)
+    assert result == {"sent": [m["id"] for m in messages], "failed": []}
+    assert flaky.requests[2:] == [["p-03", "p-11"]]  # one retry call, with exactly the failed entries
+    assert len(flaky.requests) == 3 and len(sleeps) == 1
+    assert sorted(e["id"] for e in received_envelopes(queue)) == sorted(m["id"] for m in messages)
+
+
+@pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
+def test_sender_fault_is_reported_without_retry(channel, aws, lambda_env, monkeypatch, sleeps):
+    queue = wire(channel, lambda_env)
+    code = PERMANENT[channel][0]
+    flaky = Flaky(channel, monkeypatch, {"q-1": [PERMANENT[channel]]})
+    result = producer.handler({"messages": [order(f"q-{i}") for i in range(4)]}, None)
+    assert result == {"sent": ["q-0", "q-2", "q-3"], "failed": [{"id": "q-1", "code": code, "message": "injected"}]}
+    assert flaky.requests == [["q-0", "q-1", "q-2", "q-3"]] and sleeps == []
+    assert sorted(e["id"] for e in received_envelopes(queue)) == ["q-0", "q-2", "q-3"]
+
+
+@pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
+def test_entry_failing_every_attempt_is_reported_after_bounded_backoff(channel, aws, lambda_env, monkeypatch, sleeps):
+    queue = wire(channel, lambda_env)
+    flaky = Flaky(channel, monkeypatch, {"r-2": [TRANSIENT[channel]]})
+    result = producer.handler({"messages": [order(f"r-{i}") for i in range(3)]}, None)
+    assert result["sent"] == ["r-0", "r-1"]
+    assert result["failed"] == [{"id": "r-2", "code": TRANSIENT[channel][0], "message": "injected"}]
+    assert flaky.requests[1:] == [["r-2"]] * (channels.MAX_ATTEMPTS - 1)
+    assert len(sleeps) == channels.MAX_ATTEMPTS - 1
+    assert sleeps == sorted(sleeps)  # exponential: each wait at least the previous one
+    assert sorted(e["id"] for e in received_envelopes(queue)) == ["r-0", "r-1"]
+
+
+@pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
+def test_throttled_call_is_retried_whole(channel, aws, lambda_env, monkeypatch, sleeps):
+    queue = wire(channel, lambda_env)
+    api = clients.client(channels.get(channel).service, REGION)
+    real = getattr(api, METHODS[channel])
+    calls = []
+
+    def throttled_once(**request):
+        calls.append(request)
+        if len(calls) == 1:
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "Batch")
+        return real(**request)
+
+    monkeypatch.setattr(api, METHODS[channel], throttled_once)
+    result = producer.handler({"messages": [order("t-1"), order("t-2")]}, None)
+    assert result == {"sent": ["t-1", "t-2"], "failed": []} and len(calls) == 2
+    assert sorted(e["id"] for e in received_envelopes(queue)) == ["t-1", "t-2"]
+
+
+def test_call_refused_outright_reports_every_entry(aws, lambda_env, sleeps):
+    wire("sqs", lambda_env)
+    lambda_env.setenv("MESSAGING_TARGET", "https://sqs.eu-west-1.amazonaws.com/123456789012/missing")
+    result = producer.handler({"messages": [order("u-1"), order("u-2")]}, None)
+    assert result["sent"] == [] and [f["id"] for f in result["failed"]] == ["u-1", "u-2"]
+    assert all(f["code"] and f["message"] for f in result["failed"]) and sleeps == []
+
+
+def test_failures_are_logged_with_envelope_id(aws, lambda_env, monkeypatch, sleeps, capsys):
+    wire("sqs", lambda_env)
+    Flaky("sqs", monkeypatch, {"v-1": [PERMANENT["sqs"]]})
+    producer.handler({"messages": [order("v-0"), order("v-1")]}, None)
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    (failure,) = [e for e in logged if e["message"] == "send failed"]
+    assert failure["envelope_id"] == "v-1" and failure["code"] == "InvalidMessageContents"
+    (sent,) = [e for e in logged if e["message"] == "sent"]
+    assert sent["envelope_ids"] == ["v-0"]
