@@ -1,0 +1,14 @@
+"""Embedded AWS emulator: run the real Pulumi program and Lambda handlers offline.
+
+    import emulator
+    report = emulator.run(stack="dev", topology="fanout", count=12)
+
+See ``emulator.runner.run`` for every option and DESIGN.md section 8 for the
+report's contract.
+"""
+
+from .errors import EmulatorError, ProgramError
+from .messages import demo_orders, load_messages
+from .runner import format_summary, run
+
+__all__ = ["EmulatorError", "ProgramError", "demo_orders", "format_summary", "load_messages", "run"]

@@ -1,0 +1,62 @@
+"""``python -m emulator [--stack dev] [--topology T] [--messages FILE] [--count N] [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+
+from .errors import EmulatorError
+from .messages import demo_orders, load_messages
+from .runner import format_summary, run
+
+TOPOLOGIES = ("point-to-point", "fanout", "eventbridge")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m emulator",
+        description="Run the Pulumi program and its Lambda handlers against an embedded AWS (moto), offline.",
+    )
+    p.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to read (default: dev)")
+    p.add_argument("--topology", choices=TOPOLOGIES, help="override messaging:topology for this run only")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--messages", metavar="FILE", help="envelopes to send: a JSON array, or JSON lines")
+    src.add_argument("--count", type=int, metavar="N", help="send N generated demo orders (default: 12)")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON report on stdout")
+    p.add_argument("--logs", action="store_true", help="echo the handlers' log lines to stderr")
+    p.add_argument("--debug", action="store_true", help="show a traceback when the run fails")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.messages:
+            messages = load_messages(args.messages)
+        else:
+            messages = demo_orders(args.count if args.count is not None else 12)
+        sink = (lambda fn, line: print(f"[{fn}] {line}", file=sys.stderr)) if args.logs else None
+        report = run(stack=args.stack, topology=args.topology, messages=messages, log_sink=sink,
+                     details=not args.json)
+    except EmulatorError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"emulator: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - an emulator bug: one line unless --debug
+        if args.debug:
+            traceback.print_exc()
+        print(f"emulator: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
+              file=sys.stderr)
+        return 3
+    if args.json:
+        sys.stdout.write(json.dumps(report) + "\n")
+    else:
+        print(format_summary(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

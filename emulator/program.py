@@ -1,0 +1,99 @@
+"""Run the project's real ``__main__.py`` under Pulumi's mock runtime, then reset it.
+
+Pulumi's runtime state (settings, root stack, config, mocks) is process-wide;
+``run_program`` installs it for one run and puts everything back afterwards,
+so the emulator can run many times in one process and never leaks into other
+tests that use Pulumi mocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import runpy
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pulumi
+from pulumi.runtime import config as pulumi_config
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func
+
+from .errors import EmulatorError, ProgramError
+from .mocks import AwsMocks
+
+
+@contextlib.contextmanager
+def _project_cwd(project_dir: Path) -> Iterator[None]:
+    """Pulumi runs a program from its project folder (relative archive paths resolve there)."""
+    saved_cwd = os.getcwd()
+    saved_path = list(sys.path)
+    os.chdir(project_dir)
+    if str(project_dir) not in sys.path:
+        sys.path.insert(0, str(project_dir))
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        sys.path[:] = saved_path
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.split())
+
+
+def run_program(
+    mocks: AwsMocks,
+    project_dir: Path,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+) -> dict[str, Any]:
+    """Declare every resource of the program into ``mocks``; return the stack's exports."""
+    main = project_dir / "__main__.py"
+    if not main.is_file():
+        raise EmulatorError(f"no Pulumi program at {main}")
+    saved_config = dict(pulumi_config.CONFIG.get())
+    saved_secret_keys = set(pulumi_config._SECRET_KEYS.get())
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    exports: dict[str, Any] = {}
+    program_error: BaseException | None = None
+    try:
+        pulumi_settings.reset_options()
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+        pulumi_config.set_all_config(dict(config), [])
+        root = pulumi_settings.get_root_resource()
+
+        def program() -> None:
+            with _project_cwd(project_dir):
+                runpy.run_path(str(main), run_name="__main__")
+
+        try:
+            loop.run_until_complete(run_pulumi_func(program))
+        except BaseException as exc:  # noqa: BLE001 - reported below as one line
+            program_error = exc
+        if root is not None:
+            exports = dict(getattr(root, "outputs", {}) or {})
+    finally:
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+        asyncio.set_event_loop(None)
+        pulumi_settings.reset_options()
+        pulumi_config.set_all_config(saved_config, list(saved_secret_keys))
+    # An error raised inside a mock is the precise one; Pulumi may wrap it.
+    own = next((e for e in mocks.errors if isinstance(e, EmulatorError)), None)
+    if own is not None:
+        raise own
+    if mocks.errors:
+        exc = mocks.errors[0]
+        raise EmulatorError(f"creating a resource failed: {type(exc).__name__}: {_first_line(exc)}") from exc
+    if program_error is not None:
+        if isinstance(program_error, (KeyboardInterrupt, SystemExit)):
+            raise program_error
+        raise ProgramError(f"the Pulumi program failed: {_first_line(program_error)}") from program_error
+    return exports

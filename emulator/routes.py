@@ -1,0 +1,162 @@
+"""Check every declared push route against what AWS would enforce, after the program ran.
+
+moto delivers from a topic or rule to any queue; AWS delivers only when the
+queue's resource policy allows exactly that source (PITFALLS 10, 13, 23) and,
+for a KMS-encrypted queue, when the key policy lets the service use the key
+(PITFALLS 12).  A route that AWS would refuse is removed from the embedded
+AWS and reported as blocked.  As in AWS, what a blocked route would have
+carried then goes to that route's own dead-letter queue (SNS subscription
+redrive policy, EventBridge target dead-letter config) when one is configured
+and *its* policy allows the source; otherwise it is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .mocks import AwsMocks, Route
+from .policies import Verdict, allows, key_allows_service
+
+SERVICE = {"sns-subscription": "sns.amazonaws.com", "eventbridge-target": "events.amazonaws.com"}
+
+
+@dataclass
+class BlockedRoute:
+    resource: str  # the Pulumi resource (subscription or target)
+    kind: str  # sns-subscription | eventbridge-target | sns-redrive | eventbridge-target-dlq
+    source: str  # topic or rule ARN
+    queue: str  # queue name the route delivers to
+    reason: str
+    fallback: str | None = None  # where undeliverable messages go instead (a DLQ name), if anywhere
+    consumer: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items()}
+
+
+def _queue_policy(mocks: AwsMocks, url: str) -> str | None:
+    attrs = mocks.c["sqs"].get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return attrs.get("Policy")
+
+
+def check_delivery(mocks: AwsMocks, kind: str, source_arn: str, queue_arn: str, *, as_dlq: bool = False) -> Verdict:
+    """Would ``kind``'s service deliver from ``source_arn`` into ``queue_arn``?"""
+    service = SERVICE[kind]
+    queue = mocks.queues.get(queue_arn)
+    if queue is None:
+        return Verdict(False, f"{queue_arn} is not a queue the program declared")
+    attrs = mocks.c["sqs"].get_queue_attributes(QueueUrl=queue["url"], AttributeNames=["All"])["Attributes"]
+    fifo = attrs.get("FifoQueue") == "true"
+    if as_dlq and kind == "eventbridge-target" and fifo:
+        return Verdict(False, "an EventBridge target dead-letter queue must be a standard queue")
+    verdict = allows(
+        attrs.get("Policy"), service=service, action="sqs:SendMessage", resource=queue_arn,
+        source_arn=source_arn, account=mocks.account,
+    )
+    if not verdict.allowed:
+        return Verdict(False, f"queue policy of {queue['name']}: {verdict.reason}")
+    key = attrs.get("KmsMasterKeyId")
+    if key:
+        desc, rec = mocks.resolve_kms_key(key)
+        if desc and desc.startswith("alias/aws/"):
+            return Verdict(
+                False, f"{queue['name']} is encrypted with the AWS-managed key {desc}, whose policy cannot grant {service}"
+            )
+        if rec is None:
+            return Verdict(False, f"{queue['name']} is encrypted with key {key!r}, which the program did not declare")
+        kv = key_allows_service(
+            rec["policy"], service=service, actions=("kms:GenerateDataKey", "kms:Decrypt"),
+            source_arn=source_arn, account=mocks.account,
+        )
+        if not kv.allowed:
+            return Verdict(False, f"KMS key of {queue['name']}: {kv.reason}")
+    if kind == "eventbridge-target" and fifo and not as_dlq:
+        if attrs.get("ContentBasedDeduplication") != "true":
+            return Verdict(False, f"FIFO queue {queue['name']} needs content-based deduplication for EventBridge")
+    return Verdict(True, verdict.reason)
+
+
+def lambda_permission_allows(mocks: AwsMocks, function: str, principal: str, source_arn: str) -> Verdict:
+    """Does a declared ``aws.lambda_.Permission`` let ``principal`` invoke ``function`` from ``source_arn``?"""
+    fn = next((f for f in mocks.functions if function in (f.name, f.arn, f.resource)), None)
+    if fn is None:
+        return Verdict(False, f"{function} is not a function the program declared")
+    for perm in mocks.permissions:
+        if perm.get("function") not in (fn.name, fn.arn):
+            continue
+        if perm.get("action") not in ("lambda:InvokeFunction", "lambda:*"):
+            continue
+        if perm.get("principal") != principal:
+            continue
+        if perm.get("sourceArn") != source_arn:
+            continue
+        return Verdict(True, f"permission {perm['resource']}")
+    return Verdict(False, f"no lambda Permission lets {principal} invoke {fn.name} from {source_arn}")
+
+
+def _remove(mocks: AwsMocks, route: Route) -> None:
+    if route.kind == "sns-subscription":
+        mocks.c["sns"].unsubscribe(SubscriptionArn=route.detail["arn"])
+    else:
+        mocks.c["events"].remove_targets(
+            Rule=route.detail["rule"], EventBusName=route.detail["bus"], Ids=[route.detail["target"]["Id"]]
+        )
+
+
+def _reroute_to_dlq(mocks: AwsMocks, route: Route) -> None:
+    dlq = route.dlq_arn
+    if route.kind == "sns-subscription":
+        attrs = {k: v for k, v in route.detail["attributes"].items() if k != "RedrivePolicy"}
+        mocks.c["sns"].subscribe(
+            TopicArn=route.source_arn, Protocol="sqs", Endpoint=dlq, Attributes=attrs, ReturnSubscriptionArn=True
+        )
+    else:
+        target = {"Id": f"{route.detail['target']['Id']}-dlq"[:64], "Arn": dlq}
+        mocks.c["events"].put_targets(Rule=route.detail["rule"], EventBusName=route.detail["bus"], Targets=[target])
+
+
+def enforce(mocks: AwsMocks) -> list[BlockedRoute]:
+    """Remove the routes AWS would refuse; return them (and latent DLQ-route problems)."""
+    blocked: list[BlockedRoute] = []
+    dlq_kind = {"sns-subscription": "sns-redrive", "eventbridge-target": "eventbridge-target-dlq"}
+    for route in mocks.routes:
+        queue_name = mocks.queues.get(route.target_arn, {}).get("name", route.target_arn)
+        verdict = check_delivery(mocks, route.kind, route.source_arn, route.target_arn)
+        dlq_verdict = None
+        if route.dlq_arn:
+            dlq_verdict = check_delivery(mocks, route.kind, route.source_arn, route.dlq_arn, as_dlq=True)
+        dlq_name = mocks.queues.get(route.dlq_arn or "", {}).get("name", route.dlq_arn)
+        if not verdict.allowed:
+            _remove(mocks, route)
+            fallback = None
+            if dlq_verdict is not None and dlq_verdict.allowed:
+                _reroute_to_dlq(mocks, route)
+                fallback = dlq_name
+            blocked.append(
+                BlockedRoute(route.resource, route.kind, route.source_arn, queue_name, verdict.reason, fallback)
+            )
+        if dlq_verdict is not None and not dlq_verdict.allowed:
+            blocked.append(
+                BlockedRoute(route.resource, dlq_kind[route.kind], route.source_arn, dlq_name or "?",
+                             dlq_verdict.reason)
+            )
+    return blocked
+
+
+def route_summary(mocks: AwsMocks) -> list[dict[str, Any]]:
+    """Every declared route, for the report's readers (not part of the JSON contract)."""
+    out = []
+    for r in mocks.routes:
+        out.append(
+            {
+                "resource": r.resource,
+                "kind": r.kind,
+                "source": r.source_arn,
+                "queue": mocks.queues.get(r.target_arn, {}).get("name", r.target_arn),
+                "filter": json.loads(r.detail["attributes"].get("FilterPolicy", "null"))
+                if r.kind == "sns-subscription" else None,
+            }
+        )
+    return out

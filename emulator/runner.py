@@ -1,0 +1,214 @@
+"""One emulator run: embedded AWS up, program declared, routes checked, messages played."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping as TMapping
+from unittest import mock
+
+from .errors import EmulatorError
+from .lambda_service import LambdaService
+from .matching import UnsupportedPattern, matches
+from .messages import validate_messages
+from .mocks import AwsMocks, ProgramTransform
+from .program import run_program
+from .routes import enforce
+from .stackconfig import load_stack_config, project_name
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+_FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+_REMOVED_AWS_ENV = ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL")
+
+
+@contextlib.contextmanager
+def _patched_environ(region: str) -> Iterator[None]:
+    saved = dict(os.environ)
+    for key in _REMOVED_AWS_ENV:
+        os.environ.pop(key, None)
+    os.environ.update(_FAKE_AWS_ENV)
+    os.environ["AWS_DEFAULT_REGION"] = region
+    os.environ["AWS_REGION"] = region
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def _aws_semantics() -> Iterator[None]:
+    """Replace moto's content matching with AWS's documented semantics (see emulator.matching)."""
+    from moto.events.models import EventPattern, Rule
+    from moto.sns.utils import FilterPolicyMatcher
+
+    original_matches = FilterPolicyMatcher.matches
+
+    def sns_matches(self, message_attributes, message):
+        if self.filter_policy and self.filter_policy_scope == "MessageBody":
+            try:
+                body = json.loads(message)
+            except ValueError:
+                return False
+            try:
+                return matches(self.filter_policy, body)
+            except UnsupportedPattern as exc:
+                raise EmulatorError(f"SNS filter policy {json.dumps(self.filter_policy)}: {exc}") from exc
+        return original_matches(self, message_attributes, message)
+
+    def event_matches(self, event):
+        if not self._pattern:
+            return True
+        try:
+            return matches(self._pattern, json.loads(json.dumps(event)))
+        except UnsupportedPattern as exc:
+            raise EmulatorError(f"EventBridge pattern {json.dumps(self._pattern)}: {exc}") from exc
+
+    original_send = Rule.send_to_targets
+
+    def send_if_enabled(self, *args, **kwargs):
+        if getattr(self, "state", "ENABLED") == "DISABLED":
+            return None
+        return original_send(self, *args, **kwargs)
+
+    with mock.patch.object(FilterPolicyMatcher, "matches", sns_matches), \
+            mock.patch.object(EventPattern, "matches_event", event_matches), \
+            mock.patch.object(Rule, "send_to_targets", send_if_enabled):
+        yield
+
+
+def _consumer_of_queue(consumers, queue_name: str) -> str | None:
+    for s in consumers:
+        if s.queue == queue_name:
+            return s.name
+    return None
+
+
+def run(
+    stack: str = "dev",
+    topology: str | None = None,
+    messages: list[dict[str, Any]] | None = None,
+    *,
+    count: int | None = None,
+    config_overrides: TMapping[str, Any] | None = None,
+    program_transform: ProgramTransform | None = None,
+    project_dir: str | Path | None = None,
+    stack_file: str | Path | None = None,
+    log_sink: Callable[[str, str], None] | None = None,
+    details: bool = False,
+) -> dict[str, Any]:
+    """Run the program and its handlers offline; return the section-8 report.
+
+    ``messages``: envelopes to send (or ``count`` generated demo orders).
+    ``config_overrides``: config keys (``messaging:`` optional) replacing the
+    stack file's for this run; ``None`` values remove a key.
+    ``program_transform(type, name, inputs)``: edit (return new inputs) or drop
+    (return ``None``) a declared resource before it is created.
+    ``stack_file``: a stack config file to use instead of ``Pulumi.<stack>.yaml``.
+    ``log_sink(function_name, line)``: receives every line the handlers log.
+    ``details``: add a ``"details"`` key (delivered ids, invocation counts, routes).
+    """
+    from moto import mock_aws
+
+    from .messages import demo_orders
+
+    root = Path(project_dir).resolve() if project_dir else PROJECT_DIR
+    if messages is None:
+        messages = demo_orders(count if count is not None else 12)
+    validate_messages(messages)
+    messages = json.loads(json.dumps(messages))  # the handlers get their own copy
+    overrides = dict(config_overrides or {})
+    if topology is not None:
+        overrides["messaging:topology"] = topology
+    project = project_name(root)
+    config = load_stack_config(root, stack, overrides, Path(stack_file) if stack_file else None)
+    region = config.get("aws:region") or "us-east-1"
+    chosen_topology = config.get(f"{project}:topology", "")
+
+    with _patched_environ(region), mock_aws(), _aws_semantics():
+        mocks = AwsMocks(region, program_transform)
+        run_program(mocks, root, project, stack, config)
+        blocked = enforce(mocks)
+        service = LambdaService(mocks, root, log_sink=log_sink)
+        with service.running():
+            produced = service.produce(messages)
+            consumers = service.drain()
+        report: dict[str, Any] = {
+            "stack": stack,
+            "topology": chosen_topology,
+            "sent": list(produced["sent"]),
+            "consumers": {},
+            "unrouted": [],
+        }
+        reached: set[str] = set()
+        for s in consumers:
+            dead = service.peek_queue_ids(s.dlq_arn) if s.dlq_arn else []
+            entry = report["consumers"].setdefault(s.name, {"processed": [], "dead_lettered": []})
+            entry["processed"].extend(s.processed)
+            entry["dead_lettered"].extend(dead)
+            reached |= s.delivered | set(dead)
+        report["unrouted"] = [i for i in report["sent"] if i not in reached]
+        for b in blocked:
+            b.consumer = _consumer_of_queue(consumers, b.queue) or next(
+                (s.name for s in consumers if s.dlq_arn and mocks.queues.get(s.dlq_arn, {}).get("name") == b.queue),
+                None,
+            )
+        report["blocked_routes"] = [b.as_dict() for b in blocked]
+        if produced.get("failed"):
+            report["send_failed"] = produced["failed"]
+        if details:
+            report["details"] = {
+                "consumers": {
+                    s.name: {
+                        "function": s.function,
+                        "queue": s.queue,
+                        "delivered": sorted(s.delivered),
+                        "invocations": s.invocations,
+                        "failed_attempts": s.failed_attempts,
+                    }
+                    for s in consumers
+                },
+                "functions": {f.name: f.handler for f in mocks.functions},
+                "resources": len(mocks.resources),
+                "log_lines": {k: len(v) for k, v in service.log_lines.items()},
+            }
+        return report
+
+
+def format_summary(report: dict[str, Any]) -> str:
+    """The readable summary the CLI prints without --json."""
+    lines = [
+        f"stack {report['stack']} | topology {report['topology']} | sent {len(report['sent'])} message(s)",
+    ]
+    details = report.get("details", {}).get("consumers", {})
+    width = max([len(n) for n in report["consumers"]] + [8])
+    lines.append(f"  {'consumer':<{width}}  delivered  processed  dead-lettered")
+    for name, entry in sorted(report["consumers"].items()):
+        delivered = len(details.get(name, {}).get("delivered", [])) if details else len(
+            set(entry["processed"]) | set(entry["dead_lettered"])
+        )
+        lines.append(
+            f"  {name:<{width}}  {delivered:>9}  {len(entry['processed']):>9}  {len(entry['dead_lettered']):>13}"
+        )
+    blocked = report.get("blocked_routes", [])
+    if blocked:
+        lines.append(f"blocked routes ({len(blocked)}): AWS would refuse these deliveries")
+        for b in blocked:
+            who = f" (consumer {b['consumer']})" if b.get("consumer") else ""
+            where = f"; undeliverable messages go to {b['fallback']}" if b.get("fallback") else ""
+            lines.append(f"  {b['kind']} {b['resource']} -> {b['queue']}{who}: {b['reason']}{where}")
+    else:
+        lines.append("blocked routes: none")
+    if report.get("send_failed"):
+        lines.append(f"failed to send ({len(report['send_failed'])}): {json.dumps(report['send_failed'])}")
+    unrouted = report["unrouted"]
+    lines.append(f"unrouted ({len(unrouted)}): " + (", ".join(unrouted) if unrouted else "none"))
+    return "\n".join(lines)
