@@ -7,6 +7,7 @@ from components import TOPOLOGIES
 from components.alarms import Alarms, AlarmsArgs
 from components.config import read_stack_config
 from components.consumer import Consumer, ConsumerArgs
+from components.encryption import StackKey, StackKeyArgs
 from components.idempotency import IdempotencyArgs, IdempotencyStore
 from components.producer import Producer, ProducerArgs
 from components.topology import TopologyArgs
@@ -14,8 +15,10 @@ from components.topology import TopologyArgs
 config = read_stack_config()
 account_id = aws.get_caller_identity_output().account_id
 
-alarms = Alarms("alarms", AlarmsArgs(stack=config, account_id=account_id))
-idempotency = IdempotencyStore("idempotency", IdempotencyArgs(stack=config)) if config.idempotency else None
+key = StackKey("encryption", StackKeyArgs(stack=config, account_id=account_id)) if config.encryption == "kms" else None
+kms_key_arn = key.key_arn if key else None
+alarms = Alarms("alarms", AlarmsArgs(stack=config, account_id=account_id, kms_key_arn=kms_key_arn))
+idempotency = IdempotencyStore("idempotency", IdempotencyArgs(stack=config, kms_key_arn=kms_key_arn)) if config.idempotency else None
 
 consumers = [
     Consumer(consumer.name, ConsumerArgs(
@@ -25,11 +28,16 @@ consumers = [
         alarm_topic_arn=alarms.topic_arn,
         idempotency_table_name=idempotency.table_name if idempotency else None,
         idempotency_table_arn=idempotency.table_arn if idempotency else None,
+        kms_key_arn=kms_key_arn,
     ))
     for consumer in config.consumers
 ]
-topology = TOPOLOGIES[config.topology](config.topology, TopologyArgs(stack=config, consumers=consumers, account_id=account_id))
-producer = Producer("producer", ProducerArgs(stack=config, channel=topology.channel))
+topology = TOPOLOGIES[config.topology](config.topology, TopologyArgs(
+    stack=config, consumers=consumers, account_id=account_id, alarm_topic_arn=alarms.topic_arn, kms_key_arn=kms_key_arn,
+))
+producer = Producer("producer", ProducerArgs(stack=config, channel=topology.channel, kms_key_arn=kms_key_arn))
+if key:
+    key.allow_services([(grant.service, grant.source_arns) for grant in topology.service_grants])
 
 pulumi.export("topology", config.topology)
 pulumi.export("producerFunction", producer.function_name)

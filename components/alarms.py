@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import policies
+from components import defaults, policies
 from components.config import StackConfig
 
 
@@ -50,3 +50,25 @@ class Alarms(pulumi.ComponentResource):
             )
         self.topic_arn = self.topic.arn
         self.register_outputs({"topic_arn": self.topic_arn})
+
+
+def create_dlq_alarm(name: str, *, queue_name: pulumi.Input[str], description: str,
+                     topic_arn: pulumi.Input[str], tags: dict, parent: pulumi.Resource) -> aws.cloudwatch.MetricAlarm:
+    """An alarm as soon as one message sits in a dead-letter queue."""
+    return aws.cloudwatch.MetricAlarm(
+        name,
+        alarm_description=description,
+        namespace="AWS/SQS",
+        metric_name="ApproximateNumberOfMessagesVisible",
+        dimensions={"QueueName": queue_name},
+        statistic="Maximum",
+        period=defaults.DLQ_ALARM_PERIOD_SECONDS,
+        evaluation_periods=1,
+        threshold=defaults.DLQ_ALARM_THRESHOLD,
+        comparison_operator="GreaterThanOrEqualToThreshold",
+        treat_missing_data="notBreaching",
+        alarm_actions=[topic_arn],
+        ok_actions=[topic_arn],
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

@@ -101,6 +101,14 @@ CONSUMER_KEYS: dict[str, Any] = {
     "processor": defaults.PROCESSOR,
 }
 
+AWS_MANAGED_SQS_KEY_NAMES = ("aws-managed", "aws/sqs", "alias/aws/sqs")
+
+_GETTER_EXPECTS = {
+    "get_bool": "use true or false",
+    "get_int": "use a whole number",
+    "get_object": "give valid JSON (a YAML list in the stack file)",
+}
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -112,8 +120,8 @@ def read_stack_config() -> StackConfig:
     for key, (getter, _default) in STACK_KEYS.items():
         try:
             value = getattr(config, getter)(key)
-        except (pulumi.ConfigTypeError, json.JSONDecodeError) as error:
-            errors.append(f"{NAMESPACE}:{key}: {error}")
+        except (pulumi.ConfigTypeError, json.JSONDecodeError):
+            errors.append(f"{NAMESPACE}:{key}: {_show(config.get(key))} is not allowed; {_GETTER_EXPECTS[getter]}")
             continue
         if value is not None:
             raw[key] = value
@@ -137,7 +145,13 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
     topology = check.choice("topology", values["topology"], defaults.TOPOLOGIES)
     fifo = check.boolean("fifo", values["fifo"])
     raw_delivery = check.boolean("rawDelivery", values["rawDelivery"])
-    encryption = check.choice("encryption", values["encryption"], defaults.ENCRYPTIONS)
+    if values["encryption"] in AWS_MANAGED_SQS_KEY_NAMES:
+        # AWS silently fails SNS and EventBridge deliveries to a queue under the AWS-managed key.
+        errors.append(f"{NAMESPACE}:encryption: {_show(values['encryption'])} is not allowed; the AWS-managed aws/sqs key "
+                      "cannot be used by SNS or EventBridge, so their deliveries would be lost; use sqs-managed or kms")
+        encryption = values["encryption"]
+    else:
+        encryption = check.choice("encryption", values["encryption"], defaults.ENCRYPTIONS)
     idempotency = check.boolean("idempotency", values["idempotency"])
     idempotency_ttl = check.integer("idempotencyTtlSeconds", values["idempotencyTtlSeconds"], 1, 30 * defaults.SECONDS_PER_DAY)
     queue_retention = check.integer("queueRetentionDays", values["queueRetentionDays"], *defaults.RETENTION_DAYS_RANGE)

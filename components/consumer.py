@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import defaults, lambda_env, policies
+from components.alarms import create_dlq_alarm
 from components.config import ConsumerConfig, StackConfig
 from components.lambda_function import FunctionSpec, create_function
 
@@ -133,22 +134,13 @@ class Consumer(pulumi.ComponentResource):
             # The role must be allowed to read the queue before Lambda starts polling it.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy]),
         )
-        self.dlq_alarm = aws.cloudwatch.MetricAlarm(
+        self.dlq_alarm = create_dlq_alarm(
             f"{name}-dlq-alarm",
-            alarm_description=f"Messages for consumer {cfg.name} are in its dead-letter queue",
-            namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": self.dlq.name},
-            statistic="Maximum",
-            period=defaults.DLQ_ALARM_PERIOD_SECONDS,
-            evaluation_periods=1,
-            threshold=defaults.DLQ_ALARM_THRESHOLD,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[args.alarm_topic_arn],
-            ok_actions=[args.alarm_topic_arn],
+            queue_name=self.dlq.name,
+            description=f"Messages for consumer {cfg.name} are in its dead-letter queue",
+            topic_arn=args.alarm_topic_arn,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
+            parent=self,
         )
         self._policies: list[aws.sqs.QueuePolicy] | None = None
 

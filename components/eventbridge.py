@@ -8,7 +8,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components import defaults, lambda_env, policies, routing
-from components.topology import Channel, TopologyArgs
+from components.alarms import create_dlq_alarm
+from components.consumer import data_options, queue_encryption
+from components.topology import Channel, ServiceGrant, TopologyArgs
 
 
 class EventBridge(pulumi.ComponentResource):
@@ -35,6 +37,26 @@ class EventBridge(pulumi.ComponentResource):
             opts=child,
         )
 
+        # EventBridge dead-letters only to standard queues: under FIFO, failed
+        # deliveries go to one standard queue of this component instead of the consumer's FIFO DLQ.
+        self.delivery_dlq = None
+        if stack.fifo:
+            self.delivery_dlq = aws.sqs.Queue(
+                f"{name}-delivery-dlq",
+                message_retention_seconds=stack.dlq_retention_days * defaults.SECONDS_PER_DAY,
+                tags=stack.tags,
+                **queue_encryption(args.kms_key_arn),
+                opts=data_options(self, stack.production),
+            )
+            create_dlq_alarm(
+                f"{name}-delivery-dlq-alarm",
+                queue_name=self.delivery_dlq.name,
+                description="Events EventBridge could not deliver to a FIFO consumer queue",
+                topic_arn=args.alarm_topic_arn,
+                tags=stack.tags,
+                parent=self,
+            )
+
         rules = {}
         for consumer in args.consumers:
             consumer_name = consumer.config.name
@@ -52,7 +74,10 @@ class EventBridge(pulumi.ComponentResource):
                 # A target without the rule's bus name silently attaches to the default bus.
                 event_bus_name=self.bus.name,
                 arn=consumer.queue_arn,
-                dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(arn=consumer.dlq_arn),
+                dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(
+                    arn=self.delivery_dlq.arn if self.delivery_dlq is not None else consumer.dlq_arn),
+                # SQS targets take one static group id: a FIFO consumer sees events in bus order.
+                sqs_target=aws.cloudwatch.EventTargetSqsTargetArgs(message_group_id=consumer_name) if stack.fifo else None,
                 retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
                     maximum_event_age_in_seconds=defaults.EVENTBRIDGE_MAX_EVENT_AGE_SECONDS,
                     maximum_retry_attempts=defaults.EVENTBRIDGE_MAX_RETRY_ATTEMPTS,
@@ -61,7 +86,18 @@ class EventBridge(pulumi.ComponentResource):
             )
             rules[consumer_name] = rule.arn
 
+        if self.delivery_dlq is not None:
+            aws.sqs.QueuePolicy(
+                f"{name}-delivery-dlq-policy",
+                queue_url=self.delivery_dlq.url,
+                policy=pulumi.Output.all(self.delivery_dlq.arn, args.account_id, *rules.values()).apply(
+                    lambda a: json.dumps(policies.queue_policy(
+                        a[0], a[1], [policies.SendGrant(service=policies.EVENTS_PRINCIPAL, source_arns=tuple(a[2:]))]))),
+                opts=child,
+            )
+
         self.channel = Channel(lambda_env.CHANNEL_EVENTS, self.bus.name, self.bus.arn)
+        self.service_grants = [ServiceGrant(policies.EVENTS_PRINCIPAL, tuple(rules.values()))]
         self.bus_name = self.bus.name
         self.bus_arn = self.bus.arn
         self.archive_name = self.archive.name

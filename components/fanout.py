@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import lambda_env, policies, routing
-from components.topology import Channel, TopologyArgs
+from components.topology import Channel, ServiceGrant, TopologyArgs
 
 AWS_MANAGED_SNS_KEY = "alias/aws/sns"  # SSE for the topic when the stack has no key of its own
 
@@ -65,6 +65,7 @@ class Fanout(pulumi.ComponentResource):
             subscriptions[consumer_name] = subscription.arn
 
         self.channel = Channel(lambda_env.CHANNEL_SNS, self.topic.arn, self.topic.arn)
+        self.service_grants = [ServiceGrant(policies.SNS_PRINCIPAL, (self.topic.arn,))]
         self.topic_arn = self.topic.arn
         self.subscription_arns = pulumi.Output.all(**subscriptions)
         self.register_outputs({"topic_arn": self.topic_arn, "subscription_arns": self.subscription_arns})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 
 from components import lambda_env
-from components.topology import Channel, TopologyArgs
+from components.topology import Channel, ServiceGrant, TopologyArgs
 
 
 class PointToPoint(pulumi.ComponentResource):
@@ -22,6 +22,7 @@ class PointToPoint(pulumi.ComponentResource):
         (consumer,) = args.consumers  # config validation guarantees exactly one
         consumer.accept_from(None, [])
         self.channel = Channel(lambda_env.CHANNEL_SQS, consumer.queue_url, consumer.queue_arn)
+        self.service_grants: list[ServiceGrant] = []  # only the producer's role writes here
         self.channel_kind = pulumi.Output.from_input(self.channel.kind)
         self.target = self.channel.target
         self.register_outputs({"channel_kind": self.channel_kind, "target": self.target})

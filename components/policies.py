@@ -152,3 +152,43 @@ def alarm_topic_policy(topic_arn: str, account_id: str, region: str) -> dict:
             },
         ],
     }
+
+
+# Key administration for the account, listed action by action (no kms:*).
+KMS_ADMIN_ACTIONS = (
+    "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
+    "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:EnableKey", "kms:DisableKey",
+    "kms:UpdateKeyDescription", "kms:TagResource", "kms:UntagResource", "kms:ListResourceTags",
+    "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant",
+)
+# What the account's own principals may do, subject to their IAM policies.
+KMS_USE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo")
+# What SNS / EventBridge / CloudWatch need to write to an encrypted queue or topic.
+KMS_SERVICE_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+
+
+def key_policy(account_id: str, region: str, grants: Sequence[SendGrant]) -> dict:
+    """The stack key's policy. In a key policy, Resource "*" means this key only."""
+    root = f"arn:aws:iam::{account_id}:root"
+    statements = [
+        {"Sid": "AccountAdministersKey", "Effect": "Allow", "Principal": {"AWS": root},
+         "Action": list(KMS_ADMIN_ACTIONS), "Resource": "*"},
+        # Lets IAM policies (the consumer and producer roles) grant use of the key.
+        {"Sid": "AccountPrincipalsUseKeyThroughIam", "Effect": "Allow", "Principal": {"AWS": root},
+         "Action": list(KMS_USE_ACTIONS), "Resource": "*"},
+        {"Sid": "CloudWatchAlarmsNotify", "Effect": "Allow", "Principal": {"Service": CLOUDWATCH_PRINCIPAL},
+         "Action": list(KMS_SERVICE_ACTIONS), "Resource": "*",
+         "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"},
+                       "StringEquals": {"aws:SourceAccount": account_id}}},
+    ]
+    for grant in grants:
+        statements.append({
+            "Sid": grant.service.split(".")[0].capitalize() + "DeliversToQueues",
+            "Effect": "Allow",
+            "Principal": {"Service": grant.service},
+            "Action": list(KMS_SERVICE_ACTIONS),
+            "Resource": "*",
+            "Condition": {"ArnEquals": {"aws:SourceArn": list(grant.source_arns)},
+                          "StringEquals": {"aws:SourceAccount": account_id}},
+        })
+    return {"Version": VERSION, "Statement": statements}

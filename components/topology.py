@@ -21,7 +21,16 @@ class TopologyArgs:
     stack: StackConfig
     consumers: Sequence[Consumer]
     account_id: pulumi.Input[str]
+    alarm_topic_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str] | None = None
+
+
+@dataclass(frozen=True)
+class ServiceGrant:
+    """A service principal that writes to our queues on behalf of exactly these sources."""
+
+    service: str
+    source_arns: tuple[pulumi.Output[str], ...]
 
 
 @dataclass(frozen=True)
