@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
+import importlib
 import io
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 import uuid
@@ -37,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Iterator
+
+import pulumi
 
 from .errors import EmulatorError
 from .mocks import AwsMocks, Function, Mapping
@@ -128,6 +132,9 @@ class LambdaService:
         self.log_sink = log_sink
         self.max_rounds = max_rounds
         self._modules: dict[str, ModuleType] = {}
+        self._roots: dict[str, Path] = {}
+        self._sandboxes: dict[str, dict[str, ModuleType]] = {}
+        self._tmp: tempfile.TemporaryDirectory | None = None
         self._router: _StdoutRouter | None = None
         self._seq: dict[str, int] = {}
         self.log_lines: dict[str, list[str]] = {}
@@ -149,13 +156,72 @@ class LambdaService:
         return producers[0]
 
     def _code_root(self, fn: Function) -> Path:
-        if fn.code_path:
-            p = Path(fn.code_path)
-            root = p if p.is_absolute() else (self.project_dir / p)
-            if root.is_dir():
-                return root.resolve()
-            raise EmulatorError(f"function {fn.resource!r}: code archive {fn.code_path!r} is not a folder")
-        return (self.project_dir / "handlers").resolve()
+        """The function's package on disk: exactly the files its code archive holds."""
+        root = self._roots.get(fn.name)
+        if root is not None:
+            return root
+        code = fn.code
+        if code is None:
+            root = (self.project_dir / "handlers").resolve()
+        elif isinstance(code, pulumi.FileArchive):
+            p = Path(code.path)
+            root = (p if p.is_absolute() else self.project_dir / p).resolve()
+            if not root.is_dir():
+                raise EmulatorError(f"function {fn.resource!r}: code archive {code.path!r} is not a folder")
+        else:
+            if self._tmp is None:
+                self._tmp = tempfile.TemporaryDirectory(prefix="emulator-lambda-")
+            root = Path(self._tmp.name) / fn.name
+            root.mkdir(parents=True, exist_ok=True)
+            self._materialize(fn, code, root)
+        self._roots[fn.name] = root
+        return root
+
+    def _materialize(self, fn: Function, archive: Any, dest: Path) -> None:
+        for rel, asset in (getattr(archive, "assets", None) or {}).items():
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(asset, pulumi.FileAsset):
+                src = Path(asset.path)
+                shutil.copyfile(src if src.is_absolute() else self.project_dir / src, target)
+            elif isinstance(asset, pulumi.StringAsset):
+                target.write_text(asset.text, encoding="utf-8")
+            elif isinstance(asset, pulumi.FileArchive) and Path(asset.path).is_dir():
+                src = Path(asset.path)
+                shutil.copytree(src if src.is_absolute() else self.project_dir / src, target, dirs_exist_ok=True)
+            elif isinstance(asset, pulumi.AssetArchive):
+                self._materialize(fn, asset, target)
+            else:
+                raise EmulatorError(
+                    f"function {fn.resource!r}: cannot unpack code archive member {rel!r} ({type(asset).__name__})"
+                )
+
+    def _package_modules(self, fn: Function) -> set[str]:
+        """Top-level module names the function's package provides (they shadow anything else)."""
+        root = self._code_root(fn)
+        names = {p.stem for p in root.glob("*.py")}
+        names |= {p.parent.name for p in root.glob("*/__init__.py")}
+        return names
+
+    @contextlib.contextmanager
+    def _isolated_modules(self, fn: Function) -> Iterator[None]:
+        """Give each function its own instances of its package's modules, as separate sandboxes would."""
+        names = self._package_modules(fn)
+
+        def owned(key: str) -> bool:
+            return key.split(".", 1)[0] in names
+
+        saved = {k: v for k, v in sys.modules.items() if owned(k)}
+        for k in saved:
+            del sys.modules[k]
+        sys.modules.update(self._sandboxes.setdefault(fn.name, {}))
+        try:
+            yield
+        finally:
+            self._sandboxes[fn.name] = {k: v for k, v in sys.modules.items() if owned(k)}
+            for k in [k for k in sys.modules if owned(k)]:
+                del sys.modules[k]
+            sys.modules.update(saved)
 
     def _lambda_env(self, fn: Function) -> dict[str, str]:
         env = {
@@ -176,6 +242,8 @@ class LambdaService:
     def _invocation(self, fn: Function) -> Iterator[None]:
         """Patch environment, sys.path and stdout as the Lambda runtime would for ``fn``."""
         saved_env = dict(os.environ)
+        isolation = self._isolated_modules(fn)
+        isolation.__enter__()
         for key in list(os.environ):
             if key.startswith(_SCRUBBED_PREFIXES):
                 del os.environ[key]
@@ -197,6 +265,7 @@ class LambdaService:
                 pass
             os.environ.clear()
             os.environ.update(saved_env)
+            isolation.__exit__(None, None, None)
             self._ship_logs(fn, sink.getvalue())
 
     def _ship_logs(self, fn: Function, text: str) -> None:
@@ -234,23 +303,14 @@ class LambdaService:
             root = self._code_root(fn)
             path = root.joinpath(*module_name.split(".")).with_suffix(".py")
             if not path.is_file():
-                raise EmulatorError(f"function {fn.resource!r}: handler module {module_name!r} not found in {root}")
-            spec = importlib.util.spec_from_file_location(module_name, path)
-            module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-            previous = sys.modules.get(module_name)
-            sys.modules[module_name] = module
+                raise EmulatorError(f"function {fn.resource!r}: handler module {module_name!r} not found in its package")
             try:
                 with self._invocation(fn):  # a cold start sees the function's environment
-                    spec.loader.exec_module(module)  # type: ignore[union-attr]
+                    module = importlib.import_module(module_name)
             except Exception as exc:
                 raise EmulatorError(
                     f"function {fn.resource!r}: importing {module_name} failed: {type(exc).__name__}: {exc}"
                 ) from exc
-            finally:
-                if previous is not None:
-                    sys.modules[module_name] = previous
-                else:
-                    sys.modules.pop(module_name, None)
             self._modules[fn.name] = module
         handler = getattr(module, attr, None)
         if not callable(handler):
@@ -273,6 +333,9 @@ class LambdaService:
         finally:
             sys.stdout = saved
             self._router = None
+            if self._tmp is not None:
+                self._tmp.cleanup()
+                self._tmp = None
 
     # -------------------------------------------------------------- produce
     def produce(self, messages: list[dict[str, Any]]) -> dict[str, Any]:

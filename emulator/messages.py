@@ -54,7 +54,6 @@ def validate_messages(messages: Any, origin: str = "messages") -> list[dict[str,
         raise EmulatorError(f"{origin}: expected a JSON array of message envelopes")
     if not messages:
         raise EmulatorError(f"{origin}: no messages to send")
-    seen: set[str] = set()
     for index, msg in enumerate(messages, start=1):
         where = f"{origin}: message {index}"
         if not isinstance(msg, dict):
@@ -66,10 +65,6 @@ def validate_messages(messages: Any, origin: str = "messages") -> list[dict[str,
                 raise EmulatorError(f"{where}: {key!r} must be a string")
         if "data" in msg and not isinstance(msg["data"], dict):
             raise EmulatorError(f"{where}: 'data' must be a JSON object")
-        if "id" in msg:
-            if msg["id"] in seen:
-                raise EmulatorError(f"{where}: duplicate id {msg['id']!r}")
-            seen.add(msg["id"])
     return messages
 
 

@@ -54,7 +54,7 @@ class Function:
     role: str | None
     timeout: int
     memory: int
-    code_path: str | None
+    code: Any  # the declared code archive (FileArchive / AssetArchive), or None
     log_group: str
 
 
@@ -121,7 +121,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         }
         self.resources: list[Declared] = []
         self.errors: list[BaseException] = []
-        self._names: set[str] = set()
+        self._names: set[tuple[str, str]] = set()
         # What the emulator needs afterwards.
         self.queues: dict[str, dict[str, Any]] = {}  # arn -> {url, name, resource, inputs}
         self.queue_policy_owner: dict[str, str] = {}  # queue url -> resource name
@@ -147,7 +147,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             digest = hashlib.sha1(f"{typ}|{name}|{counter}".encode()).hexdigest()[:7]
             candidate = f"{base}{digest}" + (".fifo" if fifo else "")
             if (typ, candidate) not in self._names:
-                self._names.add((typ, candidate))  # type: ignore[arg-type]
+                self._names.add((typ, candidate))
                 return candidate
             counter += 1
 
@@ -469,6 +469,13 @@ class AwsMocks(pulumi.runtime.Mocks):
             )
         if service != "sqs":
             raise EmulatorError(f"{typ} {name!r}: target {arn!r} is not an SQS queue; the emulator only delivers to SQS")
+        queue = self.queues.get(arn)
+        if queue is not None and queue["name"].endswith(".fifo") and not (inputs.get("sqsTarget") or {}).get(
+                "messageGroupId"):
+            raise EmulatorError(
+                f"{typ} {name!r}: the target is FIFO queue {queue['name']}; EventBridge needs "
+                "sqsTarget.messageGroupId for it (AWS rejects the target without one)"
+            )
         target: dict[str, Any] = {"Id": target_id, "Arn": arn}
         if inputs.get("sqsTarget"):
             target["SqsParameters"] = {"MessageGroupId": inputs["sqsTarget"].get("messageGroupId")}
@@ -591,18 +598,16 @@ class AwsMocks(pulumi.runtime.Mocks):
         arn = self._arn("lambda", f"function:{fname}")
         env = {str(k): str(v) for k, v in ((inputs.get("environment") or {}).get("variables") or {}).items()}
         code = inputs.get("code")
-        code_path = getattr(code, "path", None)
-        if code_path is None and isinstance(code, pulumi.AssetArchive):
-            assets = getattr(code, "assets", {}) or {}
-            inner = [a for a in assets.values() if isinstance(a, pulumi.FileArchive)]
-            if len(inner) == 1 and len(assets) == 1:
-                code_path = inner[0].path
+        if code is not None and not isinstance(code, (pulumi.FileArchive, pulumi.AssetArchive)):
+            raise EmulatorError(
+                f"{typ} {name!r}: code must be a FileArchive or AssetArchive of the handlers (got {type(code).__name__})"
+            )
         log_group = ((inputs.get("loggingConfig") or {}).get("logGroup")) or f"/aws/lambda/{fname}"
         self.functions.append(
             Function(
                 resource=name, name=fname, arn=arn, handler=str(inputs["handler"]), environment=env,
                 role=inputs.get("role"), timeout=_num(inputs.get("timeout", 3)),
-                memory=_num(inputs.get("memorySize", 128)), code_path=code_path, log_group=log_group,
+                memory=_num(inputs.get("memorySize", 128)), code=code, log_group=log_group,
             )
         )
         return fname, {
