@@ -1,0 +1,210 @@
+"""Security and reliability invariants over every resource the program declares,
+under every topology and option combination. A new resource that breaks one
+fails here, whatever component declares it."""
+
+import functools
+import itertools
+import json
+
+import pytest
+
+from conftest import ACCOUNT, run_program, stack_config
+
+TOPOLOGIES = ("point-to-point", "fanout", "eventbridge")
+COMBINATIONS = [
+    dict(topology=t, fifo=f, idempotency=i, encryption=e, production=p)
+    for t, f, i, e, p in itertools.product(TOPOLOGIES, (False, True), (False, True), ("sqs-managed", "kms"), (False, True))
+]
+IDS = ["{topology}-{fifo}-{idempotency}-{encryption}-{production}".format(
+    **{k: ({True: "on", False: "off"}.get(v, v) if k != "topology" else v) for k, v in c.items()}) for c in COMBINATIONS]
+
+# Types AWS lets us tag, and must carry project / stack / topology.
+TAGGABLE = {
+    "aws:sqs/queue:Queue", "aws:sns/topic:Topic", "aws:cloudwatch/eventBus:EventBus", "aws:cloudwatch/eventRule:EventRule",
+    "aws:iam/role:Role", "aws:cloudwatch/logGroup:LogGroup", "aws:lambda/function:Function",
+    "aws:lambda/eventSourceMapping:EventSourceMapping", "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:dynamodb/table:Table", "aws:kms/key:Key",
+}
+POLICY_INPUTS = {
+    "aws:sqs/queuePolicy:QueuePolicy": "policy",
+    "aws:sns/topicPolicy:TopicPolicy": "policy",
+    "aws:iam/rolePolicy:RolePolicy": "policy",
+    "aws:iam/role:Role": "assumeRolePolicy",
+    "aws:kms/keyPolicy:KeyPolicy": "policy",
+}
+# Resource "*" is allowed only in a key policy, where it means "this key".
+STAR_RESOURCE_ALLOWED = {"aws:kms/keyPolicy:KeyPolicy"}
+
+
+@functools.cache
+def _deployment(topology, fifo, idempotency, encryption, production):
+    return run_program(stack_config(topology, fifo=fifo, idempotency=idempotency, encryption=encryption, production=production))
+
+
+@pytest.fixture(params=COMBINATIONS, ids=IDS)
+def combo(request):
+    return request.param, _deployment(**request.param)
+
+
+def statements(deployment):
+    for resource in deployment.resources:
+        key = POLICY_INPUTS.get(resource.typ)
+        if key:
+            for statement in resource.json_input(key)["Statement"]:
+                yield resource, statement
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def test_every_queue_is_encrypted_with_sse_sqs_or_the_stack_key_never_aws_sqs(combo):
+    options, d = combo
+    key_arns = {k.outputs["arn"] for k in d.of_type("aws:kms/key:Key")}
+    for queue in d.of_type("aws:sqs/queue:Queue"):
+        if options["encryption"] == "kms":
+            assert queue.inputs.get("kmsMasterKeyId") in key_arns, queue.name
+            assert not queue.inputs.get("sqsManagedSseEnabled")
+        else:
+            assert queue.inputs.get("sqsManagedSseEnabled") is True, queue.name
+            assert "kmsMasterKeyId" not in queue.inputs
+        assert "aws/sqs" not in json.dumps(queue.inputs)
+
+
+def test_every_topic_is_encrypted_except_the_alarm_topic_without_a_stack_key(combo):
+    options, d = combo
+    for topic in d.of_type("aws:sns/topic:Topic"):
+        if topic.name == "alarms-topic" and options["encryption"] != "kms":
+            # CloudWatch cannot use the AWS-managed aws/sns key (README: Security).
+            assert "kmsMasterKeyId" not in topic.inputs
+        else:
+            assert topic.inputs.get("kmsMasterKeyId"), topic.name
+
+
+def test_every_queue_has_exactly_one_policy_and_it_denies_requests_without_tls(combo):
+    _, d = combo
+    policies_by_url = {}
+    for policy in d.of_type("aws:sqs/queuePolicy:QueuePolicy"):
+        policies_by_url.setdefault(policy.inputs["queueUrl"], []).append(policy)
+    for queue in d.of_type("aws:sqs/queue:Queue"):
+        (policy,) = policies_by_url.pop(queue.outputs["url"])
+        deny = policy.json_input("policy")["Statement"][0]
+        assert deny == {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
+                        "Resource": queue.outputs["arn"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    assert policies_by_url == {}, "a queue policy points at no queue of the program"
+
+
+def test_every_service_principal_statement_is_scoped_to_exact_sources_of_this_program(combo):
+    _, d = combo
+    program_arns = {r.outputs.get("arn") for r in d.resources}
+    for resource, statement in statements(d):
+        principal = statement.get("Principal")
+        if statement["Effect"] != "Allow" or not isinstance(principal, dict) or "Service" not in principal:
+            continue
+        if principal["Service"] == "lambda.amazonaws.com":
+            assert statement["Action"] == "sts:AssumeRole"
+            continue
+        condition = statement["Condition"]
+        assert condition["StringEquals"] == {"aws:SourceAccount": ACCOUNT}, (resource.name, statement)
+        if principal["Service"] == "cloudwatch.amazonaws.com":
+            # Alarm ARNs do not exist before the alarms: scoped to this account's alarms.
+            assert condition["ArnLike"]["aws:SourceArn"].endswith(f":{ACCOUNT}:alarm:*")
+        else:
+            sources = condition["ArnEquals"]["aws:SourceArn"]
+            assert sources and set(sources) <= program_arns, (resource.name, sources)
+
+
+def test_no_allow_has_a_wildcard_action_and_star_resources_stay_in_key_policies(combo):
+    _, d = combo
+    for resource, statement in statements(d):
+        if statement["Effect"] != "Allow":
+            continue
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, (resource.name, statement)
+        if resource.typ not in STAR_RESOURCE_ALLOWED and "Resource" in statement:
+            for arn in as_list(statement["Resource"]):
+                assert arn != "*", (resource.name, statement)
+                # The one trailing wildcard: a log group's streams ("<group arn>:*").
+                assert not arn.endswith(":*") or ":log-group:" in arn, (resource.name, statement)
+
+
+def test_no_message_is_dropped_silently_every_delivery_path_has_a_dead_letter_queue(combo):
+    _, d = combo
+    queue_arns = {q.outputs["arn"] for q in d.of_type("aws:sqs/queue:Queue")}
+    dlq_arns = set()
+    for queue in d.of_type("aws:sqs/queue:Queue"):
+        if queue.name.endswith("-queue"):
+            redrive = queue.json_input("redrivePolicy")
+            assert redrive["deadLetterTargetArn"] in queue_arns and redrive["maxReceiveCount"] >= 5
+            dlq_arns.add(redrive["deadLetterTargetArn"])
+    for sub in d.of_type("aws:sns/topicSubscription:TopicSubscription"):
+        if sub.inputs["protocol"] == "sqs":
+            dlq_arns.add(sub.json_input("redrivePolicy")["deadLetterTargetArn"])
+    for target in d.of_type("aws:cloudwatch/eventTarget:EventTarget"):
+        assert target.inputs["retryPolicy"]["maximumRetryAttempts"] >= 0
+        dlq_arns.add(target.inputs["deadLetterConfig"]["arn"])
+    assert dlq_arns <= queue_arns
+    alarmed = {a.inputs["dimensions"]["QueueName"] for a in d.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    names_by_arn = {q.outputs["arn"]: q.outputs["name"] for q in d.of_type("aws:sqs/queue:Queue")}
+    assert {names_by_arn[arn] for arn in dlq_arns} <= alarmed
+
+
+def test_every_lambda_is_arm64_with_json_logs_into_a_retained_group_and_partial_batches(combo):
+    _, d = combo
+    groups = {g.outputs["name"]: g for g in d.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    functions = {f.outputs["arn"]: f for f in d.of_type("aws:lambda/function:Function")}
+    for function in functions.values():
+        assert function.inputs["architectures"] == ["arm64"]
+        assert function.inputs["loggingConfig"]["logFormat"] == "JSON"
+        assert groups[function.inputs["loggingConfig"]["logGroup"]].inputs["retentionInDays"] > 0
+    visibility = {q.outputs["arn"]: q.inputs.get("visibilityTimeoutSeconds") for q in d.of_type("aws:sqs/queue:Queue")}
+    mappings = d.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
+    assert len(mappings) == len([f for f in functions.values() if f.inputs["handler"] == "consumer.handler"])
+    for esm in mappings:
+        assert esm.inputs["functionResponseTypes"] == ["ReportBatchItemFailures"]
+        assert visibility[esm.inputs["eventSourceArn"]] >= 6 * functions[esm.inputs["functionName"]].inputs["timeout"]
+
+
+def test_every_taggable_resource_carries_project_stack_and_topology(combo):
+    options, d = combo
+    for resource in d.resources:
+        if resource.typ in TAGGABLE:
+            tags = resource.inputs.get("tags", {})
+            assert {k: tags.get(k) for k in ("project", "stack", "topology")} == {
+                "project": "messaging", "stack": "dev", "topology": options["topology"]}, resource.name
+
+
+def test_in_production_every_queue_is_protected_and_retained(combo):
+    options, d = combo
+    for queue in d.of_type("aws:sqs/queue:Queue"):
+        assert queue.protect is options["production"], queue.name
+        assert queue.retain_on_delete is options["production"], queue.name
+
+
+def test_fifo_stacks_use_fifo_queues_for_consumers_and_a_fifo_topic_for_fanout(combo):
+    options, d = combo
+    for queue in d.of_type("aws:sqs/queue:Queue"):
+        if queue.name.endswith("-delivery-dlq"):
+            assert not queue.inputs.get("fifoQueue")  # EventBridge dead-letters only to standard queues
+        else:
+            assert bool(queue.inputs.get("fifoQueue")) is options["fifo"], queue.name
+    for topic in d.of_type("aws:sns/topic:Topic"):
+        if topic.name != "alarms-topic":
+            assert bool(topic.inputs.get("fifoTopic")) is options["fifo"]
+    for target in d.of_type("aws:cloudwatch/eventTarget:EventTarget"):
+        assert ("sqsTarget" in target.inputs) is options["fifo"]
+
+
+def test_the_stack_key_lets_exactly_the_delivering_service_use_it(combo):
+    options, d = combo
+    if options["encryption"] != "kms":
+        assert d.of_type("aws:kms/key:Key") == []
+        return
+    (key,) = d.of_type("aws:kms/key:Key")
+    assert key.inputs["enableKeyRotation"] is True
+    (policy,) = d.of_type("aws:kms/keyPolicy:KeyPolicy")
+    services = {s["Principal"].get("Service") for s in policy.json_input("policy")["Statement"]} - {None}
+    expected = {"point-to-point": set(), "fanout": {"sns.amazonaws.com"}, "eventbridge": {"events.amazonaws.com"}}[options["topology"]]
+    assert services == expected | {"cloudwatch.amazonaws.com"}
+    for consumer in d.of_type("aws:iam/rolePolicy:RolePolicy"):
+        assert key.outputs["arn"] in consumer.inputs["policy"], consumer.name
