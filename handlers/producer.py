@@ -48,7 +48,7 @@ def handler(event: Any, context: Any) -> dict:
         return {"sent": [], "failed": []}
     channel = channels.get(settings.channel)
     api = clients.client(channel.service, settings.region)
-    outcome = channels.publish(channel, api, settings.target, entries, log)
+    outcome = channels.publish(channel, api, settings.target, entries, log, keep_order=settings.fifo)
     return {
         "sent": [e.envelope_id for e in outcome.sent],
         "failed": [{"id": f.entry.envelope_id, "code": f.code, "message": f.message} for f in outcome.failed],

@@ -80,6 +80,8 @@ def drain(url: str) -> list[dict]:
         if not got:
             return messages
         messages.extend(got)
+        for m in got:  # a FIFO group stays locked while its messages are in flight
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
 
 def received_envelopes(url: str) -> list[dict]:

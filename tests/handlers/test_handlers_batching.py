@@ -61,25 +61,60 @@ def mixed_messages(n: int, seed: int) -> list[dict]:
     return messages
 
 
+def lower_bound(sizes: list[int]) -> int:
+    """Fewest requests any packing in any order could use."""
+    return max(math.ceil(len(sizes) / 10), math.ceil(sum(sizes) / LIMIT), sum(2 * s > LIMIT for s in sizes))
+
+
+def check_requests(channel: str, calls: CallLog, messages: list[dict]) -> list[int]:
+    """Each request within limits, each message in exactly one request; sizes in input order."""
+    requests = [entries_of(channel, r) for r in calls.requests]
+    size_of = {}
+    for batch in requests:
+        assert 1 <= len(batch) <= 10
+        assert sum(counted_size(channel, e) for e in batch) <= LIMIT
+        for entry in batch:
+            assert envelope_id(channel, entry) not in size_of
+            size_of[envelope_id(channel, entry)] = counted_size(channel, entry)
+    assert set(size_of) == {m["id"] for m in messages}
+    return [size_of[m["id"]] for m in messages]
+
+
 @pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_mixed_sizes_use_the_minimal_number_of_calls(channel, seed, aws, lambda_env):
+def test_mixed_sizes_use_no_more_calls_than_the_best_in_order_split(channel, seed, aws, lambda_env):
     queue = wire(channel, lambda_env)
     calls = CallLog(channel)
     messages = mixed_messages(40, seed)
     result = producer.handler({"messages": messages}, None)
-    assert result["failed"] == [] and len(result["sent"]) == 40
-
-    requests = [entries_of(channel, r) for r in calls.requests]
-    sent_in_order = [envelope_id(channel, e) for batch in requests for e in batch]
-    assert sent_in_order == [m["id"] for m in messages]
-    for batch in requests:
-        assert 1 <= len(batch) <= 10
-        assert sum(counted_size(channel, e) for e in batch) <= LIMIT
-    sizes = [counted_size(channel, e) for batch in requests for e in batch]
-    assert len(calls) == min_calls_in_order(sizes)
-    assert len(calls) >= math.ceil(max(len(sizes) / 10, sum(sizes) / LIMIT))
+    assert result == {"sent": [m["id"] for m in messages], "failed": []}
+    sizes = check_requests(channel, calls, messages)
+    assert lower_bound(sizes) <= len(calls) <= min_calls_in_order(sizes)
     assert sorted(e["id"] for e in received_envelopes(queue)) == sorted(m["id"] for m in messages)
+
+
+@pytest.mark.parametrize("channel", ["sqs", "sns"])
+def test_fifo_mixed_sizes_keep_order_with_the_minimal_in_order_calls(channel, aws, lambda_env):
+    queue = wire(channel, lambda_env, fifo=True)
+    calls = CallLog(channel)
+    messages = mixed_messages(30, 3)
+    producer.handler({"messages": messages}, None)
+    sizes = check_requests(channel, calls, messages)
+    sent_in_order = [envelope_id(channel, e) for r in calls.requests for e in entries_of(channel, r)]
+    assert sent_in_order == [m["id"] for m in messages]
+    assert len(calls) == min_calls_in_order(sizes)
+    assert [e["id"] for e in received_envelopes(queue)] == [m["id"] for m in messages]
+
+
+def test_standard_channel_regroups_when_that_saves_calls(aws, lambda_env):
+    wire("sqs", lambda_env)
+    calls = CallLog("sqs")
+    kib = 1024
+    messages = [order(f"g-{i}", padding="x" * n) for i, n in enumerate([150 * kib, 150 * kib, 100 * kib, 100 * kib])]
+    producer.handler({"messages": messages}, None)
+    sizes = check_requests("sqs", calls, messages)
+    assert min_calls_in_order(sizes) == 3
+    assert len(calls) == 2
 
 
 @pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
@@ -90,14 +125,29 @@ def test_small_messages_go_ten_per_call(channel, aws, lambda_env):
     assert [len(entries_of(channel, r)) for r in calls.requests] == [10, 10, 5]
 
 
-def test_packing_is_minimal_for_every_small_in_order_case():
+def random_sizes(rng: random.Random) -> list[int]:
+    choices = [1, LIMIT // 10, LIMIT // 3, LIMIT // 2, LIMIT // 2 + 1, LIMIT - 5, LIMIT]
+    return [rng.choice(choices) for _ in range(rng.randint(1, 25))]
+
+
+def test_in_order_packing_is_minimal_for_many_random_cases():
     rng = random.Random(7)
     for _ in range(300):
-        sizes = [rng.choice([1, LIMIT // 10, LIMIT // 3, LIMIT // 2, LIMIT // 2 + 1, LIMIT - 5, LIMIT]) for _ in range(rng.randint(1, 25))]
-        batches = channels.pack(sizes)
+        sizes = random_sizes(rng)
+        batches = channels.pack(sizes, keep_order=True)
         assert [i for b in batches for i in b] == list(range(len(sizes)))
         assert all(len(b) <= 10 and sum(sizes[i] for i in b) <= LIMIT for b in batches)
         assert len(batches) == min_calls_in_order(sizes)
+
+
+def test_order_free_packing_is_valid_and_never_worse_than_in_order():
+    rng = random.Random(11)
+    for _ in range(300):
+        sizes = random_sizes(rng)
+        batches = channels.pack(sizes, keep_order=False)
+        assert sorted(i for b in batches for i in b) == list(range(len(sizes)))
+        assert all(len(b) <= 10 and sum(sizes[i] for i in b) <= LIMIT for b in batches)
+        assert lower_bound(sizes) <= len(batches) <= min_calls_in_order(sizes)
 
 
 # ------------------------------------------------------------------ partial failures
