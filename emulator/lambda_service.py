@@ -135,6 +135,8 @@ class LambdaService:
         self._roots: dict[str, Path] = {}
         self._sandboxes: dict[str, dict[str, ModuleType]] = {}
         self._tmp: tempfile.TemporaryDirectory | None = None
+        self._observed: list[str] | None = None
+        self._observed_functions: set[str] = set()
         self._router: _StdoutRouter | None = None
         self._seq: dict[str, int] = {}
         self.log_lines: dict[str, list[str]] = {}
@@ -312,10 +314,39 @@ class LambdaService:
                     f"function {fn.resource!r}: importing {module_name} failed: {type(exc).__name__}: {exc}"
                 ) from exc
             self._modules[fn.name] = module
+            self._instrument(fn)
         handler = getattr(module, attr, None)
         if not callable(handler):
             raise EmulatorError(f"function {fn.resource!r}: {fn.handler!r} is not a callable in {module_name}")
         return handler
+
+    def _instrument(self, fn: Function) -> None:
+        """Observe the business processors of a consumer package, to count real processings.
+
+        A record the consumer reports as successful was not necessarily
+        processed: with idempotency on, a duplicate is skipped and still
+        succeeds.  So when the package has a processor registry
+        (``processors.REGISTRY``), each processor call that returns counts as
+        one processing of that envelope id; otherwise every successful record does.
+        """
+        registry = getattr(self._sandboxes.get(fn.name, {}).get("processors"), "REGISTRY", None)
+        if not isinstance(registry, dict):
+            return
+
+        def observe(process: Callable[..., Any]) -> Callable[..., Any]:
+            def observed(envelope: Any, *args: Any, **kwargs: Any) -> Any:
+                result = process(envelope, *args, **kwargs)
+                if self._observed is not None and isinstance(envelope, dict):
+                    self._observed.append(str(envelope.get("id")))
+                return result
+
+            observed.__wrapped__ = process  # type: ignore[attr-defined]
+            return observed
+
+        for key, process in list(registry.items()):
+            if callable(process):
+                registry[key] = observe(process)
+        self._observed_functions.add(fn.name)
 
     def invoke(self, fn: Function, event: Any) -> Any:
         handler = self._handler(fn)
@@ -435,6 +466,7 @@ class LambdaService:
                 stats.delivered.add(eid)
         stats.invocations += 1
         failed: set[str]
+        self._observed = observed = []
         try:
             result = self.invoke(fn, {"Records": records})
         except EmulatorError:
@@ -452,6 +484,8 @@ class LambdaService:
                         failed = ids  # an empty or unknown identifier fails the whole batch
                         break
                     failed.add(ident)
+        finally:
+            self._observed = None
         ok = [r for r in records if r["messageId"] not in failed]
         bad = [r for r in records if r["messageId"] in failed]
         for chunk in range(0, len(ok), 10):
@@ -460,9 +494,12 @@ class LambdaService:
                 QueueUrl=q["url"],
                 Entries=[{"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(part)],
             )
-        for r in ok:
-            eid = envelope_id(r["body"])
-            stats.processed.append(eid if eid else r["messageId"])
+        if fn.name in self._observed_functions:
+            stats.processed.extend(observed)
+        else:
+            for r in ok:
+                eid = envelope_id(r["body"])
+                stats.processed.append(eid if eid else r["messageId"])
         for chunk in range(0, len(bad), 10):
             part = bad[chunk:chunk + 10]
             self.sqs.change_message_visibility_batch(
