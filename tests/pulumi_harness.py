@@ -1,4 +1,4 @@
-"""Shared fixtures: run the real program under Pulumi's mocks and record everything.
+"""Run the real program under Pulumi's mocks and record everything (shared by the unit tests).
 
 The recording mock invents a distinct, realistic id / ARN / URL / name for every
 resource (so wiring checks cannot pass as None == None), raises on a resource
@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import pytest
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
@@ -220,19 +219,3 @@ def run_program(config: dict[str, str]) -> Deployment:
     if error is not None:
         raise error
     return deployment
-
-
-@pytest.fixture
-def deploy() -> Callable[..., Deployment]:
-    """deploy(topology, consumers=None, **options) -> Deployment of the whole program."""
-    def _deploy(topology: str, consumers: list[dict] | None = None, **options: Any) -> Deployment:
-        deployment = run_program(stack_config(topology, consumers, **options))
-        assert deployment.resources, "the program registered no resources: the mocks did not run it"
-        return deployment
-    return _deploy
-
-
-@pytest.fixture
-def attempt() -> Callable[[dict[str, str]], tuple[BaseException | None, Deployment]]:
-    """attempt(raw config strings) -> (error or None, Deployment), e.g. to feed it bad values."""
-    return attempt_program

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from components.config import ConfigError, parse_stack_config
-from conftest import DEMO_CONSUMERS, REGION, stack_config
+from pulumi_harness import DEMO_CONSUMERS, REGION, stack_config
 
 ONE = [{"name": "inventory"}]
 

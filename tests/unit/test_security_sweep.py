@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import ACCOUNT, run_program, stack_config
+from pulumi_harness import ACCOUNT, run_program, stack_config
 
 TOPOLOGIES = ("point-to-point", "fanout", "eventbridge")
 COMBINATIONS = [

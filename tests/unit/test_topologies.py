@@ -3,7 +3,7 @@
 import pytest
 
 from components import defaults
-from conftest import ACCOUNT, DEMO_CONSUMERS, REGION
+from pulumi_harness import ACCOUNT, DEMO_CONSUMERS, REGION
 
 QUEUE = "aws:sqs/queue:Queue"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"

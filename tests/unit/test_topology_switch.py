@@ -7,7 +7,7 @@ program under each topology and compares what would decide a replacement.
 
 import pytest
 
-from conftest import run_program, stack_config
+from pulumi_harness import run_program, stack_config
 
 TOPOLOGIES = ["point-to-point", "fanout", "eventbridge"]
 ONE_CONSUMER = [{"name": "inventory", "batchSize": 5, "maxReceiveCount": 7}]
