@@ -1,0 +1,139 @@
+"""Resource policies decide deliveries, as in AWS (moto alone would deliver anyway).
+
+Each test breaks one policy of the declared program through the emulator's
+``program_transform`` hook and checks that exactly that route stops, the way
+AWS would behave, while every other consumer is unaffected.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import (
+    BIG_ORDERS,
+    DEV_MESSAGES,
+    DEV_SELECTORS,
+    INVENTORY,
+    NOTIFICATIONS,
+    assert_accounted,
+    expected_report,
+    normalized,
+)
+
+CONSUMERS = [INVENTORY, NOTIFICATIONS, BIG_ORDERS]
+ROUTED = ["fanout", "eventbridge"]
+INVENTORY_IDS = sorted(m["id"] for m in DEV_MESSAGES if DEV_SELECTORS["inventory"](m))
+
+
+def drop(resource_name):
+    def transform(typ, name, inputs):
+        return None if (typ == "aws:sqs/queuePolicy:QueuePolicy" and name == resource_name) else inputs
+
+    return transform
+
+
+def rescope_to_another_source(resource_name):
+    """Keep the statement but scope it to an ARN that is not the real topic/rule."""
+
+    def transform(typ, name, inputs):
+        if typ == "aws:sqs/queuePolicy:QueuePolicy" and name == resource_name:
+            policy = json.loads(inputs["policy"])
+            for stmt in policy["Statement"]:
+                if stmt["Effect"] == "Allow":
+                    stmt["Condition"]["ArnEquals"]["aws:SourceArn"] = ["arn:aws:sns:eu-west-1:123456789012:elsewhere"]
+            inputs = {**inputs, "policy": json.dumps(policy)}
+        return inputs
+
+    return transform
+
+
+def assert_others_unaffected(report):
+    expected = expected_report(CONSUMERS, DEV_SELECTORS, DEV_MESSAGES)
+    for name in ("notifications", "big-orders"):
+        assert normalized(report)["consumers"][name] == expected["consumers"][name]
+
+
+@pytest.mark.parametrize("topology", ROUTED)
+@pytest.mark.parametrize("breakage", [drop, rescope_to_another_source], ids=["dropped", "wrong-source"])
+def test_a_queue_that_does_not_allow_its_source_gets_nothing_and_failures_go_to_its_dlq(emulate, topology, breakage):
+    report = emulate(CONSUMERS, topology, DEV_MESSAGES, program_transform=breakage("inventory-queue-policy"))
+
+    [blocked] = report["blocked_routes"]
+    assert blocked["consumer"] == "inventory"
+    assert blocked["kind"] == {"fanout": "sns-subscription", "eventbridge": "eventbridge-target"}[topology]
+    assert blocked["fallback"] is not None  # the DLQ's own policy still lets the source in
+    # As in AWS: the failed deliveries go to the route's dead-letter queue (here the consumer's DLQ).
+    assert report["consumers"]["inventory"]["processed"] == []
+    assert sorted(report["consumers"]["inventory"]["dead_lettered"]) == INVENTORY_IDS
+    assert_others_unaffected(report)
+    assert_accounted(report, DEV_MESSAGES)
+
+
+@pytest.mark.parametrize("topology", ROUTED)
+def test_without_queue_and_dlq_policies_the_messages_are_lost_and_reported(emulate, topology):
+    def transform(typ, name, inputs):
+        if typ == "aws:sqs/queuePolicy:QueuePolicy" and name in ("inventory-queue-policy", "inventory-dlq-policy"):
+            return None
+        return inputs
+
+    report = emulate(CONSUMERS, topology, DEV_MESSAGES, program_transform=transform)
+
+    kinds = sorted(b["kind"] for b in report["blocked_routes"])
+    assert kinds == sorted({"fanout": ["sns-subscription", "sns-redrive"],
+                            "eventbridge": ["eventbridge-target", "eventbridge-target-dlq"]}[topology])
+    assert all(b["consumer"] == "inventory" for b in report["blocked_routes"])
+    assert report["consumers"]["inventory"] == {"processed": [], "dead_lettered": []}
+    # Messages only inventory wanted reached no consumer at all.
+    only_inventory = {m["id"] for m in DEV_MESSAGES
+                      if DEV_SELECTORS["inventory"](m) and not DEV_SELECTORS["big-orders"](m)}
+    assert only_inventory <= set(report["unrouted"])
+    assert_others_unaffected(report)
+    assert_accounted(report, DEV_MESSAGES)
+
+
+def test_a_deny_statement_for_the_source_blocks_even_with_an_allow(emulate):
+    def transform(typ, name, inputs):
+        if typ == "aws:sqs/queuePolicy:QueuePolicy" and name == "notifications-queue-policy":
+            policy = json.loads(inputs["policy"])
+            policy["Statement"].append({
+                "Sid": "DenyEverySns", "Effect": "Deny", "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:*", "Resource": "*",
+            })
+            inputs = {**inputs, "policy": json.dumps(policy)}
+        return inputs
+
+    report = emulate(CONSUMERS, "fanout", DEV_MESSAGES, program_transform=transform)
+
+    [blocked] = report["blocked_routes"]
+    assert blocked["consumer"] == "notifications" and "DenyEverySns" in blocked["reason"]
+    assert report["consumers"]["notifications"]["processed"] == []
+
+
+def test_the_programs_tls_only_deny_does_not_block_service_deliveries(emulate):
+    # Every consumer queue policy of the program carries the aws:SecureTransport=false deny.
+    report = emulate(CONSUMERS, "fanout", DEV_MESSAGES)
+    assert report["blocked_routes"] == []
+    assert normalized(report) == expected_report(CONSUMERS, DEV_SELECTORS, DEV_MESSAGES)
+
+
+@pytest.mark.parametrize("topology", ROUTED)
+def test_a_kms_key_that_does_not_grant_the_service_blocks_every_route(emulate, topology):
+    def transform(typ, name, inputs):
+        if typ == "aws:kms/keyPolicy:KeyPolicy":
+            policy = json.loads(inputs["policy"])
+            policy["Statement"] = [s for s in policy["Statement"]
+                                   if "Service" not in (s.get("Principal") or {}) or
+                                   s["Principal"]["Service"] not in ("sns.amazonaws.com", "events.amazonaws.com")]
+            inputs = {**inputs, "policy": json.dumps(policy)}
+        return inputs
+
+    baseline = emulate(CONSUMERS, topology, DEV_MESSAGES, encryption="kms")
+    assert baseline["blocked_routes"] == []
+    assert normalized(baseline) == expected_report(CONSUMERS, DEV_SELECTORS, DEV_MESSAGES)
+
+    report = emulate(CONSUMERS, topology, DEV_MESSAGES, program_transform=transform, encryption="kms")
+    assert {b["consumer"] for b in report["blocked_routes"]} == {"inventory", "notifications", "big-orders"}
+    assert all("KMS key" in b["reason"] for b in report["blocked_routes"])
+    assert all(entry["processed"] == [] for entry in report["consumers"].values())
