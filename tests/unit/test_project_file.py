@@ -3,10 +3,11 @@
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from components import defaults, lambda_env
-from components.config import STACK_KEYS
+from components.config import STACK_KEYS, parse_stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,9 +48,13 @@ def test_components_and_handlers_agree_on_every_environment_variable_name():
         assert f'"{name}"' in handler_env, f"handlers/env.py does not read {name}"
 
 
-def test_the_dev_stack_is_valid_config():
-    from components.config import parse_stack_config
-    stack = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+@pytest.mark.parametrize("stack_file", sorted(ROOT.glob("Pulumi.*.yaml")), ids=lambda p: p.name)
+def test_every_sample_stack_is_valid_config(stack_file):
+    stack = yaml.safe_load(stack_file.read_text())["config"]
     raw = {key.split(":", 1)[1]: value for key, value in stack.items() if key.startswith("messaging:")}
-    config = parse_stack_config(raw, project="messaging", stack="dev", region=stack["aws:region"])
+    config = parse_stack_config(raw, project="messaging", stack=stack_file.name.split(".")[1], region=stack["aws:region"])
     assert config.topology in defaults.TOPOLOGIES
+
+
+def test_there_is_a_dev_stack():
+    assert (ROOT / "Pulumi.dev.yaml").is_file()
