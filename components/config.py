@@ -17,6 +17,7 @@ from typing import Any
 import pulumi
 
 from components import defaults
+from components.routing import show_value as _show
 from components.routing import validate_match
 
 NAMESPACE = "messaging"  # the project name: config keys are `messaging:<key>`
@@ -285,13 +286,6 @@ class _Checker:
         if not low <= value <= high:
             return self._fail(key, value, f"use a whole number from {low} to {high}{why}")
         return value
-
-
-def _show(value: Any) -> str:
-    try:
-        return json.dumps(value)
-    except (TypeError, ValueError):
-        return repr(value)
 
 
 def _message(errors: list[str]) -> str:

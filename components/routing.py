@@ -48,17 +48,17 @@ def event_pattern(match: Mapping[str, Any] | None) -> dict:
 def validate_match(match: Any, path: str) -> list[str]:
     """Errors in one consumer's `match`, each naming the key, value and what is allowed."""
     if not isinstance(match, Mapping):
-        return [f"{path}: {_show(match)} is not allowed; `match` is an object with keys {_keys()}"]
+        return [f"{path}: {show_value(match)} is not allowed; `match` is an object with keys {_keys()}"]
     if not match:
         return [f"{path}: {{}} is not allowed; leave `match` out to receive every message"]
     errors: list[str] = []
     for key, value in match.items():
         key_path = f"{path}.{key}"
         if key not in defaults.MATCH_KEYS:
-            errors.append(f"{key_path}: unknown match key {_show(key)}; allowed keys are {_keys()}")
+            errors.append(f"{key_path}: unknown match key {show_value(key)}; allowed keys are {_keys()}")
         elif key == "data":
             if not isinstance(value, Mapping) or not value:
-                errors.append(f"{key_path}: {_show(value)} is not allowed; `data` is a non-empty object of field -> list of alternatives")
+                errors.append(f"{key_path}: {show_value(value)} is not allowed; `data` is a non-empty object of field -> list of alternatives")
             else:
                 errors.extend(_validate_object(value, key_path, depth=1))
         else:
@@ -75,7 +75,7 @@ def _validate_object(obj: Mapping[str, Any], path: str, depth: int) -> list[str]
     for key, value in obj.items():
         key_path = f"{path}.{key}"
         if not isinstance(key, str) or not key or key.startswith("$"):
-            errors.append(f"{key_path}: field name {_show(key)} is not allowed; use a non-empty name not starting with '$'")
+            errors.append(f"{key_path}: field name {show_value(key)} is not allowed; use a non-empty name not starting with '$'")
         elif isinstance(value, Mapping):
             if not value:
                 errors.append(f"{key_path}: {{}} is not allowed; give a list of alternatives or a non-empty object")
@@ -88,7 +88,7 @@ def _validate_object(obj: Mapping[str, Any], path: str, depth: int) -> list[str]
 
 def _validate_alternatives(value: Any, path: str) -> list[str]:
     if not isinstance(value, list) or not value:
-        return [f"{path}: {_show(value)} is not allowed; give a non-empty list of alternatives, e.g. [\"OrderCreated\"]"]
+        return [f"{path}: {show_value(value)} is not allowed; give a non-empty list of alternatives, e.g. [\"OrderCreated\"]"]
     errors: list[str] = []
     for index, alternative in enumerate(value):
         alt_path = f"{path}[{index}]"
@@ -104,33 +104,33 @@ def _validate_literal(value: Any, path: str) -> list[str]:
         return []
     if isinstance(value, (int, float)):
         return _validate_number(value, path)
-    return [f"{path}: {_show(value)} is not allowed; an alternative is a string, number, boolean or one operator object ({_operators()})"]
+    return [f"{path}: {show_value(value)} is not allowed; an alternative is a string, number, boolean or one operator object ({_operators()})"]
 
 
 def _validate_number(value: Any, path: str) -> list[str]:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return [f"{path}: {_show(value)} is not a number"]
+        return [f"{path}: {show_value(value)} is not a number"]
     if abs(value) > defaults.NUMERIC_LIMIT:
-        return [f"{path}: {_show(value)} is out of range; numbers must lie within -{defaults.NUMERIC_LIMIT:,} .. {defaults.NUMERIC_LIMIT:,} (SNS limit)"]
+        return [f"{path}: {show_value(value)} is out of range; numbers must lie within -{defaults.NUMERIC_LIMIT:,} .. {defaults.NUMERIC_LIMIT:,} (SNS limit)"]
     if isinstance(value, float) and round(value, defaults.NUMERIC_DECIMALS) != value:
-        return [f"{path}: {_show(value)} has more than {defaults.NUMERIC_DECIMALS} decimal places (SNS limit)"]
+        return [f"{path}: {show_value(value)} has more than {defaults.NUMERIC_DECIMALS} decimal places (SNS limit)"]
     return []
 
 
 def _validate_operator(operator: Mapping[str, Any], path: str) -> list[str]:
     if len(operator) != 1:
-        return [f"{path}: {_show(operator)} is not allowed; an operator object has exactly one key among {_operators()}"]
+        return [f"{path}: {show_value(operator)} is not allowed; an operator object has exactly one key among {_operators()}"]
     (name, argument), = operator.items()
     op_path = f"{path}.{name}"
     if name not in defaults.MATCH_OPERATORS:
-        return [f"{op_path}: unknown operator {_show(name)}; allowed operators are {_operators()}"]
+        return [f"{op_path}: unknown operator {show_value(name)}; allowed operators are {_operators()}"]
     if name in ("prefix", "suffix", "equals-ignore-case"):
         if not isinstance(argument, str) or not argument:
-            return [f"{op_path}: {_show(argument)} is not allowed; `{name}` takes a non-empty string"]
+            return [f"{op_path}: {show_value(argument)} is not allowed; `{name}` takes a non-empty string"]
         return []
     if name == "exists":
         if not isinstance(argument, bool):
-            return [f"{op_path}: {_show(argument)} is not allowed; `exists` takes true or false"]
+            return [f"{op_path}: {show_value(argument)} is not allowed; `exists` takes true or false"]
         return []
     if name == "anything-but":
         return _validate_anything_but(argument, op_path)
@@ -142,12 +142,12 @@ def _validate_anything_but(argument: Any, path: str) -> list[str]:
     if isinstance(argument, Mapping):
         if set(argument) == {"prefix"} and isinstance(argument["prefix"], str) and argument["prefix"]:
             return []
-        return [f"{path}: {_show(argument)} is not allowed; `anything-but` takes {allowed}"]
+        return [f"{path}: {show_value(argument)} is not allowed; `anything-but` takes {allowed}"]
     values = argument if isinstance(argument, list) else [argument]
     if not values or any(isinstance(v, bool) or not isinstance(v, (str, int, float)) for v in values):
-        return [f"{path}: {_show(argument)} is not allowed; `anything-but` takes {allowed}"]
+        return [f"{path}: {show_value(argument)} is not allowed; `anything-but` takes {allowed}"]
     if len({isinstance(v, str) for v in values}) > 1:
-        return [f"{path}: {_show(argument)} mixes strings and numbers; `anything-but` takes {allowed}"]
+        return [f"{path}: {show_value(argument)} mixes strings and numbers; `anything-but` takes {allowed}"]
     errors: list[str] = []
     for index, v in enumerate(values):
         if not isinstance(v, str):
@@ -158,20 +158,20 @@ def _validate_anything_but(argument: Any, path: str) -> list[str]:
 def _validate_numeric(argument: Any, path: str) -> list[str]:
     usage = "`numeric` takes [op, number] or a range [\">\" or \">=\", low, \"<\" or \"<=\", high], op among " + ", ".join(defaults.NUMERIC_OPERATORS)
     if not isinstance(argument, list) or len(argument) not in (2, 4):
-        return [f"{path}: {_show(argument)} is not allowed; {usage}"]
+        return [f"{path}: {show_value(argument)} is not allowed; {usage}"]
     operators, numbers = argument[0::2], argument[1::2]
     for op in operators:
         if op not in defaults.NUMERIC_OPERATORS:
-            return [f"{path}: operator {_show(op)} in {_show(argument)} is not allowed; {usage}"]
+            return [f"{path}: operator {show_value(op)} in {show_value(argument)} is not allowed; {usage}"]
     errors = [e for i, n in enumerate(numbers) for e in _validate_number(n, f"{path}[{2 * i + 1}]")]
     if errors:
         return errors
     if len(argument) == 4:
         (low_op, high_op), (low, high) = operators, numbers
         if low_op not in (">", ">=") or high_op not in ("<", "<="):
-            return [f"{path}: {_show(argument)} is not a range; {usage}"]
+            return [f"{path}: {show_value(argument)} is not a range; {usage}"]
         if low >= high:
-            return [f"{path}: {_show(argument)} is an empty range; the lower bound must be below the upper bound"]
+            return [f"{path}: {show_value(argument)} is an empty range; the lower bound must be below the upper bound"]
     return []
 
 
@@ -199,7 +199,8 @@ def _validate_limits(match: Mapping[str, Any], path: str) -> list[str]:
     return errors
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A config value as the user wrote it (JSON), for error messages."""
     try:
         return json.dumps(value)
     except (TypeError, ValueError):
