@@ -15,6 +15,7 @@ failures: {"batchItemFailures": [{"itemIdentifier": messageId}, ...]}.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -30,12 +31,21 @@ import logs
 import processors
 
 
+_processors: dict[bool, BatchProcessor] = {}
+
+
 def _batch_processor(fifo: bool) -> BatchProcessor:
-    if fifo:
-        batch = SqsFifoPartialProcessor(skip_group_on_error=True)
-        batch.raise_on_entire_batch_failure = False  # not a constructor argument of the FIFO processor
-        return batch
-    return BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    """One Powertools processor per kind, reused: it resets itself on every batch,
+    and a Lambda process runs one invocation at a time."""
+    batch = _processors.get(fifo)
+    if batch is None:
+        if fifo:
+            batch = SqsFifoPartialProcessor(skip_group_on_error=True)
+            batch.raise_on_entire_batch_failure = False  # not a constructor argument of the FIFO processor
+        else:
+            batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        _processors[fifo] = batch
+    return batch
 
 
 def handler(event: Any, context: Any) -> dict:
@@ -61,41 +71,44 @@ def handler(event: Any, context: Any) -> dict:
             context=context,
         )
 
+    debug = log.isEnabledFor(logging.DEBUG)  # per-record receive/processed lines are DEBUG
+
     def record_handler(record: Any) -> None:
-        message_id = record.message_id
         try:
             envelope = envelopes.unwrap(record.body)
         except envelopes.EnvelopeError as exc:
-            log.error("unparseable record", extra={"message_id": message_id, "reason": str(exc)})
+            log.error("unparseable record", extra={"message_id": record.message_id, "reason": str(exc)})
             raise
-        envelope_id = envelope["id"]
-        log.debug("received", extra={"message_id": message_id, "envelope_id": envelope_id, "type": envelope["type"]})
+        if debug:
+            log.debug("received", extra={"message_id": record.message_id, "envelope_id": envelope["id"], "type": envelope["type"]})
         try:
             process(envelope)
         except Exception as exc:
             log.error(
                 "processing failed",
                 extra={
-                    "message_id": message_id,
-                    "envelope_id": envelope_id,
+                    "message_id": record.message_id,
+                    "envelope_id": envelope["id"],
                     "type": envelope["type"],
                     "error": f"{type(exc).__name__}: {exc}",
                 },
             )
             raise
-        log.debug("processed", extra={"message_id": message_id, "envelope_id": envelope_id})
+        if debug:
+            log.debug("processed", extra={"message_id": record.message_id, "envelope_id": envelope["id"]})
 
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=_batch_processor(settings.fifo), context=context
     )
-    failed = [item["itemIdentifier"] for item in response.get("batchItemFailures", [])]
-    log.info(
-        "batch done",
-        extra={
-            "processor": settings.processor,
-            "received": len(records),
-            "processed": len(records) - len(failed),
-            "failed_message_ids": failed,
-        },
-    )
+    failed = [item["itemIdentifier"] for item in response["batchItemFailures"]]
+    if failed or debug:  # a healthy batch costs no INFO line; failures were also logged one by one
+        (log.warning if failed else log.debug)(
+            "batch done",
+            extra={
+                "processor": settings.processor,
+                "received": len(records),
+                "processed": len(records) - len(failed),
+                "failed_message_ids": failed,
+            },
+        )
     return response

@@ -127,14 +127,28 @@ def producer_settings(environ: Mapping[str, str] | None = None) -> ProducerSetti
     )
 
 
+_CONSUMER_VARS = (CONSUMER, FUNCTION_NAME, PROCESSOR, FIFO, IDEMPOTENCY_TABLE, IDEMPOTENCY_TTL_SECONDS)
+_consumer_cache: dict[tuple, ConsumerSettings] = {}
+
+
 def consumer_settings(environ: Mapping[str, str] | None = None) -> ConsumerSettings:
-    """Consumer settings; with nothing set: demo order processor, no idempotency."""
+    """Consumer settings; with nothing set: demo order processor, no idempotency.
+
+    Read on every invocation; the parsed result is memoised per raw values,
+    so a changed variable is always seen."""
     environ = os.environ if environ is None else environ
-    return ConsumerSettings(
-        consumer=_get(environ, CONSUMER) or _get(environ, FUNCTION_NAME) or "consumer",
-        processor=_get(environ, PROCESSOR),
-        fifo=read_bool(environ, FIFO),
-        idempotency_table=_get(environ, IDEMPOTENCY_TABLE),
-        idempotency_ttl_seconds=read_positive_int(environ, IDEMPOTENCY_TTL_SECONDS),
-        function_name=_get(environ, FUNCTION_NAME),
-    )
+    raw = tuple(environ.get(name) for name in _CONSUMER_VARS)
+    cached = _consumer_cache.get(raw)
+    if cached is None:
+        cached = ConsumerSettings(
+            consumer=_get(environ, CONSUMER) or _get(environ, FUNCTION_NAME) or "consumer",
+            processor=_get(environ, PROCESSOR),
+            fifo=read_bool(environ, FIFO),
+            idempotency_table=_get(environ, IDEMPOTENCY_TABLE),
+            idempotency_ttl_seconds=read_positive_int(environ, IDEMPOTENCY_TTL_SECONDS),
+            function_name=_get(environ, FUNCTION_NAME),
+        )
+        if len(_consumer_cache) > 64:
+            _consumer_cache.clear()
+        _consumer_cache[raw] = cached
+    return cached

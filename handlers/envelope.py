@@ -29,6 +29,24 @@ def _where(index: int | None) -> str:
 
 def check(envelope: Any, index: int | None = None, *, require_id: bool = False) -> dict:
     """Raise EnvelopeError naming the index and field unless the envelope is well formed."""
+    if type(envelope) is dict:  # fast path for the common well-formed envelope
+        kind = envelope.get("type")
+        data = envelope.get("data")
+        id_ = envelope.get("id", "-" if not require_id else None)
+        source = envelope.get("source", "-")
+        at = envelope.get("time", "-")
+        if (
+            type(kind) is str
+            and type(id_) is str
+            and type(source) is str
+            and type(at) is str
+            and (type(data) is dict or "data" not in envelope)
+            and kind.strip()
+            and id_.strip()
+            and source.strip()
+            and at.strip()
+        ):
+            return envelope
     where = _where(index)
     if not isinstance(envelope, dict):
         raise EnvelopeError(f"{where}: must be a JSON object, got {type(envelope).__name__}")
@@ -93,12 +111,12 @@ def unwrap(body: str) -> dict:
         raise EnvelopeError(f"body is not JSON: {exc}") from None
     if not isinstance(outer, dict):
         raise EnvelopeError(f"body is JSON {type(outer).__name__}, not an object")
-    if _is_sns_notification(outer):
+    if "Type" in outer and _is_sns_notification(outer):
         try:
             inner = json.loads(outer["Message"])
         except ValueError as exc:
             raise EnvelopeError(f"SNS notification Message is not JSON: {exc}") from None
-    elif _is_eventbridge_event(outer):
+    elif "detail-type" in outer and _is_eventbridge_event(outer):
         inner = outer["detail"]
         if isinstance(inner, str):  # an input transformer may pass detail as a string
             try:
