@@ -39,7 +39,12 @@ def get_logger() -> Logger:
     return logger
 
 
+_bound: dict[int, dict] = {}
+
+
 def bind_context(logger: Logger, context: object, **keys: str) -> None:
     """Per-invocation keys (function request id, consumer name) on every record."""
-    request_id = getattr(context, "aws_request_id", None)
-    logger.append_keys(function_request_id=request_id, **keys)
+    keys["function_request_id"] = getattr(context, "aws_request_id", None)
+    if _bound.get(id(logger)) != keys:  # unchanged keys: nothing to redo
+        logger.append_keys(**keys)
+        _bound[id(logger)] = keys
