@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--messages", metavar="FILE", help="envelopes to send: a JSON array, or JSON lines")
     src.add_argument("--count", type=int, metavar="N", help="send N generated demo orders (default: 12)")
+    p.add_argument("--project-dir", metavar="DIR",
+                   help="the Pulumi project (default: the current folder if it has Pulumi.yaml, else this repository)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON report on stdout")
     p.add_argument("--logs", action="store_true", help="echo the handlers' log lines to stderr")
     p.add_argument("--debug", action="store_true", help="show a traceback when the run fails")
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             messages = demo_orders(args.count if args.count is not None else 12)
         sink = (lambda fn, line: print(f"[{fn}] {line}", file=sys.stderr)) if args.logs else None
         report = run(stack=args.stack, topology=args.topology, messages=messages, log_sink=sink,
-                     details=not args.json)
+                     details=not args.json, project_dir=args.project_dir)
     except EmulatorError as exc:
         if args.debug:
             traceback.print_exc()

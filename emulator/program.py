@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import runpy
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -58,6 +60,8 @@ def run_program(
         raise EmulatorError(f"no Pulumi program at {main}")
     saved_config = dict(pulumi_config.CONFIG.get())
     saved_secret_keys = set(pulumi_config._SECRET_KEYS.get())
+    policy = asyncio.get_event_loop_policy()
+    previous_loop = getattr(getattr(policy, "_local", None), "_loop", None)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     exports: dict[str, Any] = {}
@@ -80,11 +84,28 @@ def run_program(
             exports = dict(getattr(root, "outputs", {}) or {})
     finally:
         with contextlib.suppress(Exception):
+            # A failed program leaves outputs pending: cancel them rather than leak them.
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        with contextlib.suppress(Exception):
             loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
-        asyncio.set_event_loop(None)
+        # Leave the thread as we found it: code after us (Pulumi mocks in other
+        # tests) needs a current event loop, as asyncio's default policy provides.
+        if previous_loop is not None and not previous_loop.is_closed():
+            asyncio.set_event_loop(previous_loop)
+        else:
+            asyncio.set_event_loop(asyncio.new_event_loop())
         pulumi_settings.reset_options()
         pulumi_config.set_all_config(saved_config, list(saved_secret_keys))
+    if program_error is not None or mocks.errors:
+        # Coroutines of the abandoned program are collected now, quietly, not in someone else's test.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*was never awaited", category=RuntimeWarning)
+            gc.collect()
     # An error raised inside a mock is the precise one; Pulumi may wrap it.
     own = next((e for e in mocks.errors if isinstance(e, EmulatorError)), None)
     if own is not None:

@@ -29,6 +29,14 @@ _FAKE_AWS_ENV = {
 _REMOVED_AWS_ENV = ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL")
 
 
+def default_project_dir() -> Path:
+    """The current folder when it is a Pulumi project (as for the Pulumi CLI), else this repository."""
+    cwd = Path.cwd()
+    if (cwd / "Pulumi.yaml").is_file() and (cwd / "__main__.py").is_file():
+        return cwd
+    return PROJECT_DIR
+
+
 @contextlib.contextmanager
 def _patched_environ(region: str) -> Iterator[None]:
     saved = dict(os.environ)
@@ -120,7 +128,7 @@ def run(
 
     from .messages import demo_orders
 
-    root = Path(project_dir).resolve() if project_dir else PROJECT_DIR
+    root = Path(project_dir).absolute() if project_dir else default_project_dir()
     if messages is None:
         messages = demo_orders(count if count is not None else 12)
     validate_messages(messages)
@@ -166,6 +174,8 @@ def run(
             report["send_failed"] = produced["failed"]
         if details:
             report["details"] = {
+                "region": region,
+                "queues": sorted(q["url"] for q in mocks.queues.values()),
                 "consumers": {
                     s.name: {
                         "function": s.function,

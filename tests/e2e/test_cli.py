@@ -1,0 +1,95 @@
+"""``python -m emulator``: exit codes, one clear line on bad input, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, write_stack
+
+
+def cli(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess, *needles: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stdout == ""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+@pytest.fixture
+def stack_dir(tmp_path):
+    """A project folder with the real program (symlinked) and a stack of our own."""
+    for name in ("__main__.py", "Pulumi.yaml", "components", "handlers", "emulator"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    write_stack(tmp_path, [{"name": "orders"}], "point-to-point")
+    return tmp_path
+
+
+def test_missing_messages_file(tmp_path):
+    assert_clean_failure(cli("--messages", str(tmp_path / "nope.json")), "not found", "nope.json")
+
+
+def test_malformed_json_array(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"type": "OrderCreated"},', encoding="utf-8")
+    assert_clean_failure(cli("--messages", str(bad)), "malformed JSON")
+
+
+def test_malformed_json_lines_name_the_line(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"type": "OrderCreated"}\n{"type": \n', encoding="utf-8")
+    assert_clean_failure(cli("--messages", str(bad)), "line 2", "malformed JSON")
+
+
+def test_an_envelope_without_type_is_refused_before_anything_is_sent(tmp_path):
+    bad = tmp_path / "untyped.json"
+    bad.write_text(json.dumps([{"type": "OrderCreated", "data": {}}, {"id": "x", "data": {}}]), encoding="utf-8")
+    assert_clean_failure(cli("--messages", str(bad)), "message 2", "type")
+
+
+def test_unknown_stack():
+    assert_clean_failure(cli("--stack", "no-such-stack"), "unknown stack", "no-such-stack")
+
+
+def test_config_the_program_rejects_surfaces_its_message(stack_dir):
+    write_stack(stack_dir, [{"name": "a"}, {"name": "b"}], "point-to-point")
+    result = cli("--stack", "e2e", "--count", "2", cwd=stack_dir)
+    assert_clean_failure(result, "point-to-point", "messaging:consumers")
+
+
+def test_json_run_prints_exactly_one_report_object(stack_dir, tmp_path):
+    messages = tmp_path / "orders.jsonl"
+    messages.write_text(
+        "\n".join(json.dumps(m) for m in [
+            {"id": "a", "type": "OrderCreated", "data": {"customerName": "A", "customerAddress": "B"}},
+            {"id": "b", "type": "OrderShipped", "data": {"customerName": "A"}},
+        ]) + "\n",
+        encoding="utf-8",
+    )
+    result = cli("--stack", "e2e", "--messages", str(messages), "--json", cwd=stack_dir)
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)  # the whole stdout is one JSON document
+    assert {"stack", "topology", "sent", "consumers", "unrouted"} <= set(report)
+    assert report["sent"] == ["a", "b"]
+    assert report["consumers"] == {"orders": {"processed": ["a"], "dead_lettered": ["b"]}}
+    assert report["unrouted"] == []
+
+
+def test_summary_run_names_each_consumer_with_its_counts(stack_dir):
+    result = cli("--stack", "e2e", "--count", "5", cwd=stack_dir)
+    assert result.returncode == 0, result.stderr
+    assert "orders" in result.stdout and "dead-lettered" in result.stdout
+    assert "unrouted (0)" in result.stdout

@@ -1,0 +1,105 @@
+"""The emulator itself: refuses what it cannot run faithfully, leaves no global
+Pulumi state behind, and gives the same answer for the same input."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pytest
+from pulumi.runtime import config as pulumi_config
+from pulumi.runtime import settings as pulumi_settings
+
+import emulator
+from conftest import DEV_CONSUMERS, DEV_MESSAGES, REGION, write_stack
+
+
+def tiny_project(tmp_path, program: str):
+    (tmp_path / "Pulumi.yaml").write_text("name: messaging\nruntime: python\n", encoding="utf-8")
+    (tmp_path / "__main__.py").write_text(program, encoding="utf-8")
+    write_stack(tmp_path, [{"name": "orders"}], "point-to-point")
+    return tmp_path
+
+
+def test_an_aws_resource_type_the_emulator_does_not_implement_is_an_error_naming_it(tmp_path):
+    project = tiny_project(tmp_path, "import pulumi_aws as aws\naws.s3.BucketV2('reports')\n")
+    with pytest.raises(emulator.EmulatorError, match=r"aws:s3/bucketV2:BucketV2 \('reports'\)"):
+        emulator.run(stack="e2e", project_dir=project, count=1)
+
+
+def test_an_unknown_invoke_is_an_error_naming_its_token(tmp_path):
+    project = tiny_project(tmp_path, "import pulumi_aws as aws\naws.get_availability_zones()\n")
+    with pytest.raises(emulator.EmulatorError, match="aws:index/getAvailabilityZones:getAvailabilityZones"):
+        emulator.run(stack="e2e", project_dir=project, count=1)
+
+
+def test_an_eventbridge_input_path_is_refused_rather_than_silently_ignored(tmp_path):
+    stack_file = write_stack(tmp_path, DEV_CONSUMERS, "eventbridge")
+
+    def add_input_path(typ, name, inputs):
+        if typ == "aws:cloudwatch/eventTarget:EventTarget":
+            return {**inputs, "inputPath": "$.detail"}
+        return inputs
+
+    with pytest.raises(emulator.EmulatorError, match="inputPath"):
+        emulator.run(stack="e2e", stack_file=stack_file, messages=DEV_MESSAGES, program_transform=add_input_path)
+
+
+def test_no_pulumi_runtime_state_leaks_out_of_a_run(emulate):
+    emulate(DEV_CONSUMERS, "fanout", DEV_MESSAGES)
+
+    assert pulumi_settings.get_root_resource() is None
+    assert pulumi_settings.SETTINGS.monitor is None
+    assert not any(key.startswith("messaging:") for key in pulumi_config.CONFIG.get())
+
+    # A plain Pulumi mocks test still works afterwards, with its own project and config.
+    class Echo(pulumi.runtime.Mocks):
+        def new_resource(self, args):
+            return f"{args.name}-id", args.inputs
+
+        def call(self, args):
+            return {}
+
+    pulumi.runtime.set_mocks(Echo(), project="other", stack="unit", preview=False)
+    try:
+        import pulumi_aws as aws
+
+        queue = aws.sqs.Queue("plain", name="plain")
+
+        @pulumi.runtime.test
+        def check():
+            return queue.id.apply(lambda v: v == "plain-id" and pulumi.get_project() == "other")
+
+        check()
+    finally:
+        pulumi_settings.reset_options()
+
+
+def test_the_same_input_gives_the_same_report(tmp_path):
+    stack_file = write_stack(tmp_path, DEV_CONSUMERS, "eventbridge")
+    first = emulator.run(stack="e2e", stack_file=stack_file, count=15)
+    second = emulator.run(stack="e2e", stack_file=stack_file, count=15)
+    assert first == second
+    assert set(first) == {"stack", "topology", "sent", "consumers", "unrouted", "blocked_routes"}
+    json.dumps(first)  # plain JSON
+    # The demo orders include invalid ones, which end in DLQs.
+    assert any(entry["dead_lettered"] for entry in first["consumers"].values())
+
+
+def test_demo_orders_are_deterministic_and_include_invalid_orders():
+    orders = emulator.demo_orders(20)
+    assert orders == emulator.demo_orders(20)
+    assert {o["type"] for o in orders} == {"OrderCreated", "OrderShipped", "OrderCancelled", "OrderDelivered"}
+    assert all(o["source"] == "com.example.orders" for o in orders)
+    invalid = [o for o in orders if not {"customerName", "customerAddress"} <= set(o["data"])]
+    assert 0 < len(invalid) < len(orders)
+    assert len({o["id"] for o in orders}) == 20
+
+
+def test_the_region_comes_from_the_stack(tmp_path):
+    stack_file = write_stack(tmp_path, [{"name": "orders"}], "point-to-point")
+    report = emulator.run(stack="e2e", stack_file=stack_file, count=2, details=True,
+                          config_overrides={"aws:region": "ap-southeast-2"})
+    assert report["details"]["region"] == "ap-southeast-2" != REGION
+    assert all(url.startswith("https://sqs.ap-southeast-2.") for url in report["details"]["queues"])
+    assert report["consumers"]["orders"]["processed"]
