@@ -17,13 +17,15 @@ it can find:
   EventBridge): the smallest of three packings: the in-order greedy one above
   (so never worse than in-order), first-fit decreasing, and "spread"
   (decreasing sizes, each into the open batch with the most room, for the
-  fewest batch count that succeeds, found by bisection from the lower bound
-  max(ceil(n/10), ceil(total/limit))). When the result meets that lower bound
-  it is provably minimal; the benchmark reports both.
-  Within a batch, and across batches, entries keep their input order.
+  fewest batch count that succeeds, found by bisection from `lower_bound`:
+  max(ceil(n/10), ceil(total/limit), entries over half the limit)). When the
+  result meets that lower bound it is provably minimal; the benchmark reports
+  both. Within a batch, and across batches, entries keep their input order.
 
 Retries. Only entries the service reports as failed are retried, re-packed
-together, with exponential backoff and jitter, at most MAX_ATTEMPTS rounds.
+together, with exponential backoff and jitter, at most MAX_ATTEMPTS attempts
+per entry; under FIFO a failed entry holds back the later entries of its
+message group so they never overtake it.
 Sender faults (SenderFault true, or an EventBridge client-side error code) are
 not retried. Entries still failing are returned, never dropped.
 """
@@ -81,12 +83,17 @@ class EntryTooLarge(ValueError):
 # ------------------------------------------------------------------ entries
 
 
-@dataclass
+@dataclass(eq=False)
 class Entry:
     index: int  # position in the producer event
     envelope_id: str
     size: int  # bytes as the service counts them toward the request limit
     params: dict  # batch entry parameters, without the per-request Id
+    attempts: int = 0
+
+    @property
+    def group(self) -> str | None:
+        return self.params.get("MessageGroupId")
 
 
 @dataclass
@@ -328,23 +335,36 @@ def publish(
 ) -> Outcome:
     """Send every entry with as few calls as possible; retry only failed ones.
 
-    keep_order: consecutive in-order batches (FIFO); otherwise batches may
-    regroup entries when that saves calls."""
+    keep_order (FIFO): consecutive in-order batches, retries in input order, and
+    once an entry of a message group fails transiently, later entries of that
+    group wait for the next round instead of overtaking it. Otherwise batches
+    may regroup entries when that saves calls.
+    """
     outcome = Outcome()
     pending = list(entries)
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        if attempt > 1:
-            _sleep(backoff(attempt - 1))
+    rounds = 0
+    while pending:
+        if rounds:
+            _sleep(backoff(rounds))
+        rounds += 1
         retry: list[Entry] = []
+        blocked: set[str] = set()  # FIFO groups with an entry waiting for a retry
         for indexes in pack([e.size for e in pending], keep_order=keep_order):
             batch = [pending[i] for i in indexes]
+            if blocked:
+                retry.extend(e for e in batch if e.group in blocked)
+                batch = [e for e in batch if e.group not in blocked]
+                if not batch:
+                    continue
+            for e in batch:
+                e.attempts += 1
             try:
                 failures = channel.send(api, target, batch)
             except Exception as exc:  # noqa: BLE001 - classified below, re-raised if unknown
                 code, message, transient = _call_error(exc)
                 failures = [Failure(e, code, message, transient) for e in batch]
-            failed_ids = {id(f.entry) for f in failures}
-            sent = [e for e in batch if id(e) not in failed_ids]
+            failed = {id(f.entry) for f in failures}
+            sent = [e for e in batch if id(e) not in failed]
             outcome.sent.extend(sent)
             if sent:
                 log.info(
@@ -352,18 +372,18 @@ def publish(
                     extra={
                         "channel": channel.name,
                         "operation": channel.operation,
-                        "attempt": attempt,
+                        "attempt": rounds,
                         "envelope_ids": [e.envelope_id for e in sent],
                     },
                 )
             for f in failures:
-                last = attempt == MAX_ATTEMPTS or not f.transient
+                last = f.entry.attempts >= MAX_ATTEMPTS or not f.transient
                 fields = {
                     "channel": channel.name,
                     "envelope_id": f.entry.envelope_id,
                     "code": f.code,
                     "error": f.message,
-                    "attempt": attempt,
+                    "attempt": f.entry.attempts,
                     "will_retry": not last,
                 }
                 if last:
@@ -372,9 +392,9 @@ def publish(
                 else:
                     log.warning("send failed, will retry", extra=fields)
                     retry.append(f.entry)
-        if not retry:
-            break
-        pending = retry
+                    if keep_order and f.entry.group is not None:
+                        blocked.add(f.entry.group)
+        pending = sorted(retry, key=lambda e: e.index) if keep_order else retry
     outcome.sent.sort(key=lambda e: e.index)
     outcome.failed.sort(key=lambda f: f.entry.index)
     return outcome

@@ -276,3 +276,18 @@ def test_failures_are_logged_with_envelope_id(aws, lambda_env, monkeypatch, slee
     assert failure["envelope_id"] == "v-1" and failure["code"] == "InvalidMessageContents"
     (sent,) = [e for e in logged if e["message"] == "sent"]
     assert sent["envelope_ids"] == ["v-0"]
+
+
+@pytest.mark.parametrize("channel", ["sqs", "sns"])
+def test_fifo_retry_never_lets_a_later_message_of_the_group_overtake(channel, aws, lambda_env, monkeypatch, sleeps):
+    queue = wire(channel, lambda_env, fifo=True)
+    # 12 messages: two requests of 10 + 2; group A has w-00 (first request) and w-11 (second request)
+    messages = [order(f"w-{i:02d}", orderId="A" if i in (0, 11) else f"B{i}") for i in range(12)]
+    flaky = Flaky(channel, monkeypatch, {"w-00": [TRANSIENT[channel], None]})
+    result = producer.handler({"messages": messages}, None)
+    assert result == {"sent": [m["id"] for m in messages], "failed": []}
+    assert flaky.requests[0] == [f"w-{i:02d}" for i in range(10)]
+    assert flaky.requests[1] == ["w-10"]  # w-11 held back: its group's w-00 is waiting for a retry
+    assert flaky.requests[2] == ["w-00", "w-11"]
+    arrived = [e["id"] for e in received_envelopes(queue) if e["data"]["orderId"] == "A"]
+    assert arrived == ["w-00", "w-11"]
