@@ -134,6 +134,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.permissions: list[dict[str, Any]] = []
         self.routes: list[Route] = []
         self.recorded_only: list[Declared] = []  # e.g. email subscriptions
+        self.alarms: list[dict[str, Any]] = []  # {name, resource, kwargs}
 
     # ------------------------------------------------------------------ helpers
     def _physical_name(self, typ: str, name: str, inputs: dict, *, fifo: bool = False, key: str = "name") -> str:
@@ -581,6 +582,7 @@ class AwsMocks(pulumi.runtime.Mocks):
                 kwargs[k2] = conv(inputs[k])
         if inputs.get("dimensions"):
             kwargs["Dimensions"] = [{"Name": k, "Value": str(v)} for k, v in inputs["dimensions"].items()]
+        self.alarms.append({"name": aname, "resource": name, "kwargs": kwargs})
         try:
             self.c["cloudwatch"].put_metric_alarm(**kwargs)
         except Exception:  # noqa: BLE001 - an alarm the embedded CloudWatch rejects is recorded only

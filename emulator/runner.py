@@ -93,6 +93,40 @@ def _aws_semantics() -> Iterator[None]:
         yield
 
 
+_COMPARE = {
+    "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
+    "GreaterThanThreshold": lambda v, t: v > t,
+    "LessThanThreshold": lambda v, t: v < t,
+    "LessThanOrEqualToThreshold": lambda v, t: v <= t,
+}
+
+
+def _queue_alarms(mocks: AwsMocks, depth_of: Callable[[str], int]) -> list[dict[str, Any]]:
+    """Evaluate the program's SQS depth alarms against the queues as the run left them.
+
+    The embedded CloudWatch computes no SQS metrics, so the emulator reads the
+    depth itself (ApproximateNumberOfMessagesVisible, the statistic over one
+    period) and says which alarms would be in ALARM.
+    """
+    out = []
+    for alarm in mocks.alarms:
+        kw = alarm["kwargs"]
+        dims = {d["Name"]: d["Value"] for d in kw.get("Dimensions", [])}
+        if kw.get("Namespace") != "AWS/SQS" or "QueueName" not in dims:
+            continue
+        if kw.get("MetricName") not in ("ApproximateNumberOfMessagesVisible", "NumberOfMessagesSent"):
+            continue
+        queue = next((q for q in mocks.queues.values() if q["name"] == dims["QueueName"]), None)
+        compare = _COMPARE.get(kw.get("ComparisonOperator", ""))
+        if queue is None or compare is None:
+            continue
+        depth = depth_of(queue["arn"])
+        firing = compare(depth, float(kw.get("Threshold", 0)))
+        out.append({"alarm": alarm["resource"], "queue": queue["name"], "value": depth,
+                    "threshold": kw.get("Threshold"), "state": "ALARM" if firing else "OK"})
+    return sorted(out, key=lambda a: a["alarm"])
+
+
 def _consumer_of_queue(consumers, queue_name: str) -> str | None:
     for s in consumers:
         if s.queue == queue_name:
@@ -157,6 +191,8 @@ def run(
             "unrouted": [],
         }
         reached: set[str] = set()
+        consumer_dlqs = {s.dlq_arn for s in consumers}
+        route_dlqs = sorted({r.dlq_arn for r in mocks.routes if r.dlq_arn and r.dlq_arn not in consumer_dlqs})
         for s in consumers:
             dead = service.peek_queue_ids(s.dlq_arn) if s.dlq_arn else []
             entry = report["consumers"].setdefault(s.name, {"processed": [], "dead_lettered": []})
@@ -170,6 +206,11 @@ def run(
                 None,
             )
         report["blocked_routes"] = [b.as_dict() for b in blocked]
+        # Dead-letter queues of routes that are not a consumer's DLQ (e.g. EventBridge's
+        # standard delivery DLQ under FIFO): what a route failed to deliver is found here.
+        report["route_dead_lettered"] = {
+            mocks.queues[arn]["name"]: service.peek_queue_ids(arn) for arn in route_dlqs if arn in mocks.queues
+        }
         if produced.get("failed"):
             report["send_failed"] = produced["failed"]
         if details:
@@ -187,6 +228,7 @@ def run(
                     for s in consumers
                 },
                 "functions": {f.name: f.handler for f in mocks.functions},
+                "alarms": _queue_alarms(mocks, lambda arn: len(service.peek_queue_ids(arn))),
                 "resources": len(mocks.resources),
                 "log_lines": {k: len(v) for k, v in service.log_lines.items()},
             }
@@ -217,6 +259,13 @@ def format_summary(report: dict[str, Any]) -> str:
             lines.append(f"  {b['kind']} {b['resource']} -> {b['queue']}{who}: {b['reason']}{where}")
     else:
         lines.append("blocked routes: none")
+    for queue, ids in sorted(report.get("route_dead_lettered", {}).items()):
+        if ids:
+            lines.append(f"route dead-letter queue {queue}: {len(ids)} message(s)")
+    alarms = [a for a in report.get("details", {}).get("alarms", []) if a["state"] == "ALARM"]
+    if alarms:
+        lines.append(f"alarms in ALARM ({len(alarms)}): " + ", ".join(
+            f"{a['alarm']} ({a['queue']}: {a['value']} >= {a['threshold']:g})" for a in alarms))
     if report.get("send_failed"):
         lines.append(f"failed to send ({len(report['send_failed'])}): {json.dumps(report['send_failed'])}")
     unrouted = report["unrouted"]

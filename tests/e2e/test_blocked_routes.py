@@ -137,3 +137,15 @@ def test_a_kms_key_that_does_not_grant_the_service_blocks_every_route(emulate, t
     assert {b["consumer"] for b in report["blocked_routes"]} == {"inventory", "notifications", "big-orders"}
     assert all("KMS key" in b["reason"] for b in report["blocked_routes"])
     assert all(entry["processed"] == [] for entry in report["consumers"].values())
+
+
+def test_under_fifo_eventbridge_a_blocked_route_dead_letters_to_the_standard_delivery_dlq(emulate):
+    report = emulate(CONSUMERS, "eventbridge", DEV_MESSAGES, program_transform=drop("inventory-queue-policy"), fifo=True)
+
+    [blocked] = report["blocked_routes"]
+    assert blocked["consumer"] == "inventory" and blocked["kind"] == "eventbridge-target"
+    # EventBridge cannot dead-letter into a FIFO queue: the program gives its targets one standard DLQ.
+    [(queue, ids)] = report["route_dead_lettered"].items()
+    assert blocked["fallback"] == queue and not queue.endswith(".fifo")
+    assert sorted(ids) == INVENTORY_IDS
+    assert report["consumers"]["inventory"] == {"processed": [], "dead_lettered": []}

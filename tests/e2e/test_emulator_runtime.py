@@ -80,7 +80,7 @@ def test_the_same_input_gives_the_same_report(tmp_path):
     first = emulator.run(stack="e2e", stack_file=stack_file, count=15)
     second = emulator.run(stack="e2e", stack_file=stack_file, count=15)
     assert first == second
-    assert set(first) == {"stack", "topology", "sent", "consumers", "unrouted", "blocked_routes"}
+    assert set(first) == {"stack", "topology", "sent", "consumers", "unrouted", "blocked_routes", "route_dead_lettered"}
     json.dumps(first)  # plain JSON
     # The demo orders include invalid ones, which end in DLQs.
     assert any(entry["dead_lettered"] for entry in first["consumers"].values())
