@@ -9,6 +9,7 @@ several full passes, handler and bare loop interleaved.
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import os
 import time
@@ -57,6 +58,21 @@ def _body(n: int, transport: str) -> str:
     if transport == "eventbridge":
         return json.dumps({"version": "0", "id": "e", "detail-type": "OrderCreated", "source": "com.example.orders", "detail": envelope})
     return text
+
+
+class _Context:
+    """What the Lambda runtime passes (the fields the handler reads); a new
+    request id per invocation, as in Lambda."""
+
+    function_name = "consumer"
+    _ids = itertools.count()
+
+    def __init__(self) -> None:
+        self.aws_request_id = f"req-{next(self._ids)}"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 30_000
 
 
 def _events(records: int, batch: int, transport: str) -> list[dict]:
@@ -114,10 +130,10 @@ def run(records: int = 10_000, batch: int = 10, passes: int = 7) -> str:
         for transport in ("sqs", "sns", "eventbridge"):
             events = _events(records, batch, transport)
             with quiet():
-                check = consumer.handler(events[0], None)
+                check = consumer.handler(events[0], _Context())
                 assert check == {"batchItemFailures": []}, check
                 best = _time_all(
-                    {"handler": lambda e: consumer.handler(e, None), "bare": bare_loop, "envelope": bare_envelope_loop},
+                    {"handler": lambda e: consumer.handler(e, _Context()), "bare": bare_loop, "envelope": bare_envelope_loop},
                     events,
                     passes,
                 )
