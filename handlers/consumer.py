@@ -11,6 +11,13 @@ failures: {"batchItemFailures": [{"itemIdentifier": messageId}, ...]}.
 - An event with no records returns an empty report (Powertools would raise).
 - Even when every record fails, the failures are reported rather than raised,
   so the answer always names each message (same effect for SQS: all retried).
+
+Logs (Powertools Logger, JSON, keys consumer and function_request_id on each):
+ERROR "unparseable record" (message_id, reason) and "processing failed"
+(message_id, envelope_id, type, error) per failed record; WARNING "batch done"
+(received, processed, failed_message_ids) when a batch had failures; per-record
+"received" / "processed" (envelope_id) and the summary of healthy batches at
+DEBUG (POWERTOOLS_LOG_LEVEL=DEBUG), which keeps a healthy consumer cheap.
 """
 
 from __future__ import annotations
@@ -80,7 +87,10 @@ def handler(event: Any, context: Any) -> dict:
             log.error("unparseable record", extra={"message_id": record.message_id, "reason": str(exc)})
             raise
         if debug:
-            log.debug("received", extra={"message_id": record.message_id, "envelope_id": envelope["id"], "type": envelope["type"]})
+            log.debug(
+                "received",
+                extra={"message_id": record.message_id, "envelope_id": envelope["id"], "type": envelope["type"]},
+            )
         try:
             process(envelope)
         except Exception as exc:
@@ -99,7 +109,9 @@ def handler(event: Any, context: Any) -> dict:
 
     # No context to Powertools: the record handler does not take one, and passing
     # it costs an inspect.signature() per batch.
-    response = process_partial_response(event=event, record_handler=record_handler, processor=_batch_processor(settings.fifo))
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=_batch_processor(settings.fifo)
+    )
     failed = [item["itemIdentifier"] for item in response["batchItemFailures"]]
     if failed or debug:  # a healthy batch costs no INFO line; failures were also logged one by one
         (log.warning if failed else log.debug)(
