@@ -126,7 +126,12 @@ def run(n: int = 1000) -> str:
             assert sorted(size_of) == sorted(result["sent"]), "an entry was sent twice or not at all"
             sizes = [size_of[i] for i in result["sent"]]  # input order
             calls, floor, in_order = len(recorder.requests), lower_bound(sizes), in_order_minimum(sizes)
-            verdict = "minimal (= lower bound)" if calls == floor else f"+{calls - floor} over lower bound"
+            if calls == floor:
+                verdict = "minimal (= lower bound)"
+            elif fifo and calls == in_order:
+                verdict = "minimal for FIFO order (= in-order minimum)"
+            else:
+                verdict = f"+{calls - floor} over lower bound (not proven minimal)"
             rows.append(
                 [
                     channel + (" FIFO" if fifo else ""),
