@@ -43,6 +43,7 @@ from typing import Any, Callable, Iterator
 import pulumi
 
 from .errors import EmulatorError
+from .iam import IamEnforcer
 from .mocks import AwsMocks, Function, Mapping
 
 _SCRUBBED_PREFIXES = ("MESSAGING_", "POWERTOOLS_", "AWS_LAMBDA_", "_HANDLER", "LAMBDA_")
@@ -135,6 +136,7 @@ class LambdaService:
         self._roots: dict[str, Path] = {}
         self._sandboxes: dict[str, dict[str, ModuleType]] = {}
         self._tmp: tempfile.TemporaryDirectory | None = None
+        self.iam = IamEnforcer(mocks)
         self._observed: list[str] | None = None
         self._observed_functions: set[str] = set()
         self._router: _StdoutRouter | None = None
@@ -256,9 +258,11 @@ class LambdaService:
         router = self._router
         if router is not None:
             router.sink = sink
+        previous_fn, self.iam.current = self.iam.current, fn
         try:
             yield
         finally:
+            self.iam.current = previous_fn
             if router is not None:
                 router.sink = None
             try:
@@ -360,7 +364,8 @@ class LambdaService:
         saved = sys.stdout
         sys.stdout = self._router  # type: ignore[assignment]
         try:
-            yield self
+            with self.iam.installed():
+                yield self
         finally:
             sys.stdout = saved
             self._router = None
@@ -521,6 +526,13 @@ class LambdaService:
     def drain(self) -> list[ConsumerStats]:
         consumers = self.consumers()
         active = [(m, fn, s) for m, fn, s in consumers if m.enabled]
+        for m, fn, _ in active:
+            verdict = self.iam.check_mapping(fn, self.mocks.queues[m.queue_arn])
+            if not verdict.allowed:
+                raise EmulatorError(
+                    f"event source mapping {m.resource!r} cannot poll {self.mocks.queues[m.queue_arn]['name']}: "
+                    f"{verdict.reason} (AWS refuses to create the mapping)"
+                )
         for _ in range(self.max_rounds):
             received = sum(self._poll_once(m, fn, s) for m, fn, s in active)
             if received == 0:

@@ -228,6 +228,8 @@ def run(
                     for s in consumers
                 },
                 "functions": {f.name: f.handler for f in mocks.functions},
+                "access_denied": service.iam.denied,
+                "unchecked_calls": sorted(service.iam.unchecked),
                 "alarms": _queue_alarms(mocks, lambda arn: len(service.peek_queue_ids(arn))),
                 "resources": len(mocks.resources),
                 "log_lines": {k: len(v) for k, v in service.log_lines.items()},
@@ -267,7 +269,13 @@ def format_summary(report: dict[str, Any]) -> str:
         lines.append(f"alarms in ALARM ({len(alarms)}): " + ", ".join(
             f"{a['alarm']} ({a['queue']}: {a['value']} >= {a['threshold']:g})" for a in alarms))
     if report.get("send_failed"):
-        lines.append(f"failed to send ({len(report['send_failed'])}): {json.dumps(report['send_failed'])}")
+        failed = report["send_failed"]
+        first = failed[0] if isinstance(failed[0], dict) else {"message": str(failed[0])}
+        lines.append(f"failed to send ({len(failed)}): {first.get('code', '')} {first.get('message', '')}".rstrip())
+    denied = report.get("details", {}).get("access_denied", [])
+    if denied:
+        lines.append(f"access denied ({len(denied)} call(s)): " + "; ".join(sorted(
+            {f"{d['function']} {d['action']} on {d['resource']}" for d in denied})))
     unrouted = report["unrouted"]
     lines.append(f"unrouted ({len(unrouted)}): " + (", ".join(unrouted) if unrouted else "none"))
     return "\n".join(lines)
