@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from conftest import (
+from e2e_support import (
     BIG_ORDERS,
     DEV_MESSAGES,
     DEV_SELECTORS,

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, write_stack
+from e2e_support import ROOT, write_stack
 
 
 def cli(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:

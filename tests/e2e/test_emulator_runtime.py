@@ -11,7 +11,7 @@ from pulumi.runtime import config as pulumi_config
 from pulumi.runtime import settings as pulumi_settings
 
 import emulator
-from conftest import DEV_CONSUMERS, DEV_MESSAGES, REGION, write_stack
+from e2e_support import DEV_CONSUMERS, DEV_MESSAGES, REGION, write_stack
 
 
 def tiny_project(tmp_path, program: str):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_accounted, normalized, order
+from e2e_support import assert_accounted, normalized, order
 
 CONSUMERS = [
     {"name": "by-prefix", "match": {"type": [{"prefix": "OrderC"}]}},

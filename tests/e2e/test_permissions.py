@@ -8,7 +8,7 @@ import json
 import pytest
 
 import emulator
-from conftest import BIG_ORDERS, DEV_MESSAGES, DEV_SELECTORS, INVENTORY, NOTIFICATIONS, expected_report, normalized
+from e2e_support import BIG_ORDERS, DEV_MESSAGES, DEV_SELECTORS, INVENTORY, NOTIFICATIONS, expected_report, normalized
 
 CONSUMERS = [INVENTORY, NOTIFICATIONS, BIG_ORDERS]
 INVENTORY_IDS = sorted(m["id"] for m in DEV_MESSAGES if DEV_SELECTORS["inventory"](m))
@@ -51,7 +51,7 @@ def test_a_consumer_role_without_its_idempotency_table_dead_letters_what_it_rece
 
 
 def test_a_consumer_role_that_cannot_read_its_queue_is_refused_like_aws_refuses_the_mapping(tmp_path):
-    from conftest import write_stack
+    from e2e_support import write_stack
 
     stack_file = write_stack(tmp_path, CONSUMERS, "fanout")
     with pytest.raises(emulator.EmulatorError, match=r"inventory-event-source.*sqs:ReceiveMessage"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import (
+from e2e_support import (
     ANALYTICS,
     BIG_ORDERS,
     DEV_CONSUMERS,
