@@ -17,7 +17,6 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import emulator  # noqa: E402
 
 REGION = "eu-west-1"
 STACK = "e2e"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from e2e_support import (
-    ANALYTICS,
     BIG_ORDERS,
     DEV_CONSUMERS,
     DEV_MESSAGES,
