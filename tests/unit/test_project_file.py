@@ -58,3 +58,8 @@ def test_every_sample_stack_is_valid_config(stack_file):
 
 def test_there_is_a_dev_stack():
     assert (ROOT / "Pulumi.dev.yaml").is_file()
+
+
+def test_the_processors_config_accepts_are_exactly_those_the_handlers_register():
+    registered = set(re.findall(r'@register\("([^"]+)"\)', (ROOT / "handlers" / "processors.py").read_text()))
+    assert registered == set(defaults.PROCESSORS)
