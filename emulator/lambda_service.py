@@ -256,6 +256,7 @@ class LambdaService:
         sys.path.insert(0, root)
         sink = io.StringIO()
         router = self._router
+        previous_sink = router.sink if router is not None else None
         if router is not None:
             router.sink = sink
         previous_fn, self.iam.current = self.iam.current, fn
@@ -264,7 +265,7 @@ class LambdaService:
         finally:
             self.iam.current = previous_fn
             if router is not None:
-                router.sink = None
+                router.sink = previous_sink
             try:
                 sys.path.remove(root)
             except ValueError:

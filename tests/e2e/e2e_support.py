@@ -128,3 +128,22 @@ def assert_accounted(report: dict, messages: list[dict]) -> None:
         assert not set(entry["processed"]) & set(entry["dead_lettered"]), f"{name}: processed and dead-lettered"
         reached |= set(entry["processed"]) | set(entry["dead_lettered"])
     assert reached == sent
+
+
+class Tamper:
+    """A ``program_transform`` that edits (or drops, when ``edit`` returns None) the
+    resources of one type whose name is in ``names``; ``hits`` tells which it saw,
+    so a renamed resource fails the test loudly instead of tampering with nothing."""
+
+    def __init__(self, typ: str, names: set[str] | str, edit: Callable[[dict], dict | None]):
+        self.typ, self.names, self.edit = typ, {names} if isinstance(names, str) else set(names), edit
+        self.hits: set[str] = set()
+
+    def __call__(self, typ: str, name: str, inputs: dict) -> dict | None:
+        if typ == self.typ and name in self.names:
+            self.hits.add(name)
+            return self.edit(dict(inputs))
+        return inputs
+
+    def assert_applied(self) -> None:
+        assert self.hits == self.names, f"no {self.typ} named {sorted(self.names - self.hits)} in the program"

@@ -17,6 +17,7 @@ from e2e_support import (
     DEV_SELECTORS,
     INVENTORY,
     NOTIFICATIONS,
+    Tamper,
     assert_accounted,
     expected_report,
     normalized,
@@ -27,26 +28,25 @@ ROUTED = ["fanout", "eventbridge"]
 INVENTORY_IDS = sorted(m["id"] for m in DEV_MESSAGES if DEV_SELECTORS["inventory"](m))
 
 
-def drop(resource_name):
-    def transform(typ, name, inputs):
-        return None if (typ == "aws:sqs/queuePolicy:QueuePolicy" and name == resource_name) else inputs
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 
-    return transform
+
+def drop(*resource_names):
+    return Tamper(QUEUE_POLICY, set(resource_names), lambda inputs: None)
 
 
 def rescope_to_another_source(resource_name):
     """Keep the statement but scope it to an ARN that is not the real topic/rule."""
 
-    def transform(typ, name, inputs):
-        if typ == "aws:sqs/queuePolicy:QueuePolicy" and name == resource_name:
-            policy = json.loads(inputs["policy"])
-            for stmt in policy["Statement"]:
-                if stmt["Effect"] == "Allow":
-                    stmt["Condition"]["ArnEquals"]["aws:SourceArn"] = ["arn:aws:sns:eu-west-1:123456789012:elsewhere"]
-            inputs = {**inputs, "policy": json.dumps(policy)}
-        return inputs
+    def edit(inputs):
+        policy = json.loads(inputs["policy"])
+        allows = [stmt for stmt in policy["Statement"] if stmt["Effect"] == "Allow"]
+        assert allows, "the policy has no Allow statement to re-scope"
+        for stmt in allows:
+            stmt["Condition"]["ArnEquals"]["aws:SourceArn"] = ["arn:aws:sns:eu-west-1:123456789012:elsewhere"]
+        return {**inputs, "policy": json.dumps(policy)}
 
-    return transform
+    return Tamper(QUEUE_POLICY, resource_name, edit)
 
 
 def assert_others_unaffected(report):
@@ -58,7 +58,9 @@ def assert_others_unaffected(report):
 @pytest.mark.parametrize("topology", ROUTED)
 @pytest.mark.parametrize("breakage", [drop, rescope_to_another_source], ids=["dropped", "wrong-source"])
 def test_a_queue_that_does_not_allow_its_source_gets_nothing_and_failures_go_to_its_dlq(emulate, topology, breakage):
-    report = emulate(CONSUMERS, topology, DEV_MESSAGES, program_transform=breakage("inventory-queue-policy"))
+    tamper = breakage("inventory-queue-policy")
+    report = emulate(CONSUMERS, topology, DEV_MESSAGES, program_transform=tamper)
+    tamper.assert_applied()
 
     [blocked] = report["blocked_routes"]
     assert blocked["consumer"] == "inventory"
@@ -73,12 +75,9 @@ def test_a_queue_that_does_not_allow_its_source_gets_nothing_and_failures_go_to_
 
 @pytest.mark.parametrize("topology", ROUTED)
 def test_without_queue_and_dlq_policies_the_messages_are_lost_and_reported(emulate, topology):
-    def transform(typ, name, inputs):
-        if typ == "aws:sqs/queuePolicy:QueuePolicy" and name in ("inventory-queue-policy", "inventory-dlq-policy"):
-            return None
-        return inputs
-
-    report = emulate(CONSUMERS, topology, DEV_MESSAGES, program_transform=transform)
+    tamper = drop("inventory-queue-policy", "inventory-dlq-policy")
+    report = emulate(CONSUMERS, topology, DEV_MESSAGES, program_transform=tamper)
+    tamper.assert_applied()
 
     kinds = sorted(b["kind"] for b in report["blocked_routes"])
     assert kinds == sorted({"fanout": ["sns-subscription", "sns-redrive"],
@@ -94,17 +93,17 @@ def test_without_queue_and_dlq_policies_the_messages_are_lost_and_reported(emula
 
 
 def test_a_deny_statement_for_the_source_blocks_even_with_an_allow(emulate):
-    def transform(typ, name, inputs):
-        if typ == "aws:sqs/queuePolicy:QueuePolicy" and name == "notifications-queue-policy":
-            policy = json.loads(inputs["policy"])
-            policy["Statement"].append({
-                "Sid": "DenyEverySns", "Effect": "Deny", "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": "sqs:*", "Resource": "*",
-            })
-            inputs = {**inputs, "policy": json.dumps(policy)}
-        return inputs
+    def edit(inputs):
+        policy = json.loads(inputs["policy"])
+        policy["Statement"].append({
+            "Sid": "DenyEverySns", "Effect": "Deny", "Principal": {"Service": "sns.amazonaws.com"},
+            "Action": "sqs:*", "Resource": "*",
+        })
+        return {**inputs, "policy": json.dumps(policy)}
 
-    report = emulate(CONSUMERS, "fanout", DEV_MESSAGES, program_transform=transform)
+    tamper = Tamper(QUEUE_POLICY, "notifications-queue-policy", edit)
+    report = emulate(CONSUMERS, "fanout", DEV_MESSAGES, program_transform=tamper)
+    tamper.assert_applied()
 
     [blocked] = report["blocked_routes"]
     assert blocked["consumer"] == "notifications" and "DenyEverySns" in blocked["reason"]
@@ -120,13 +119,14 @@ def test_the_programs_tls_only_deny_does_not_block_service_deliveries(emulate):
 
 @pytest.mark.parametrize("topology", ROUTED)
 def test_a_kms_key_that_does_not_grant_the_service_blocks_every_route(emulate, topology):
+    services = ("sns.amazonaws.com", "events.amazonaws.com")
+
     def transform(typ, name, inputs):
         if typ == "aws:kms/keyPolicy:KeyPolicy":
             policy = json.loads(inputs["policy"])
-            policy["Statement"] = [s for s in policy["Statement"]
-                                   if "Service" not in (s.get("Principal") or {}) or
-                                   s["Principal"]["Service"] not in ("sns.amazonaws.com", "events.amazonaws.com")]
-            inputs = {**inputs, "policy": json.dumps(policy)}
+            kept = [s for s in policy["Statement"] if (s.get("Principal") or {}).get("Service") not in services]
+            assert len(kept) < len(policy["Statement"]), "the key policy grants no delivery service"
+            inputs = {**inputs, "policy": json.dumps({**policy, "Statement": kept})}
         return inputs
 
     baseline = emulate(CONSUMERS, topology, DEV_MESSAGES, encryption="kms")
@@ -140,7 +140,9 @@ def test_a_kms_key_that_does_not_grant_the_service_blocks_every_route(emulate, t
 
 
 def test_under_fifo_eventbridge_a_blocked_route_dead_letters_to_the_standard_delivery_dlq(emulate):
-    report = emulate(CONSUMERS, "eventbridge", DEV_MESSAGES, program_transform=drop("inventory-queue-policy"), fifo=True)
+    tamper = drop("inventory-queue-policy")
+    report = emulate(CONSUMERS, "eventbridge", DEV_MESSAGES, program_transform=tamper, fifo=True)
+    tamper.assert_applied()
 
     [blocked] = report["blocked_routes"]
     assert blocked["consumer"] == "inventory" and blocked["kind"] == "eventbridge-target"

@@ -8,28 +8,37 @@ import json
 import pytest
 
 import emulator
-from e2e_support import BIG_ORDERS, DEV_MESSAGES, DEV_SELECTORS, INVENTORY, NOTIFICATIONS, expected_report, normalized
+from e2e_support import (
+    BIG_ORDERS,
+    DEV_MESSAGES,
+    DEV_SELECTORS,
+    INVENTORY,
+    NOTIFICATIONS,
+    Tamper,
+    expected_report,
+    normalized,
+    write_stack,
+)
 
 CONSUMERS = [INVENTORY, NOTIFICATIONS, BIG_ORDERS]
 INVENTORY_IDS = sorted(m["id"] for m in DEV_MESSAGES if DEV_SELECTORS["inventory"](m))
 
 
 def without_statement(resource_name, sid):
-    def transform(typ, name, inputs):
-        if typ == "aws:iam/rolePolicy:RolePolicy" and name == resource_name:
-            policy = json.loads(inputs["policy"])
-            kept = [s for s in policy["Statement"] if s.get("Sid") != sid]
-            assert len(kept) < len(policy["Statement"]), f"{resource_name} has no statement {sid}"
-            inputs = {**inputs, "policy": json.dumps({**policy, "Statement": kept})}
-        return inputs
+    def edit(inputs):
+        policy = json.loads(inputs["policy"])
+        kept = [s for s in policy["Statement"] if s.get("Sid") != sid]
+        assert len(kept) < len(policy["Statement"]), f"{resource_name} has no statement {sid}"
+        return {**inputs, "policy": json.dumps({**policy, "Statement": kept})}
 
-    return transform
+    return Tamper("aws:iam/rolePolicy:RolePolicy", resource_name, edit)
 
 
 @pytest.mark.parametrize("topology", ["fanout", "eventbridge"])
 def test_a_producer_role_that_cannot_send_sends_nothing_and_says_why(emulate, topology):
-    report = emulate(CONSUMERS, topology, DEV_MESSAGES,
-                     program_transform=without_statement("producer-role-policy", "SendToTarget"))
+    tamper = without_statement("producer-role-policy", "SendToTarget")
+    report = emulate(CONSUMERS, topology, DEV_MESSAGES, program_transform=tamper)
+    tamper.assert_applied()
 
     assert report["sent"] == []
     assert len(report["send_failed"]) == len(DEV_MESSAGES)
@@ -39,8 +48,9 @@ def test_a_producer_role_that_cannot_send_sends_nothing_and_says_why(emulate, to
 
 
 def test_a_consumer_role_without_its_idempotency_table_dead_letters_what_it_receives(emulate):
-    report = emulate(CONSUMERS, "eventbridge", DEV_MESSAGES, idempotency=True,
-                     program_transform=without_statement("inventory-role-policy", "IdempotencyRecords"))
+    tamper = without_statement("inventory-role-policy", "IdempotencyRecords")
+    report = emulate(CONSUMERS, "eventbridge", DEV_MESSAGES, idempotency=True, program_transform=tamper)
+    tamper.assert_applied()
 
     assert report["consumers"]["inventory"]["processed"] == []
     assert sorted(report["consumers"]["inventory"]["dead_lettered"]) == INVENTORY_IDS
@@ -51,8 +61,6 @@ def test_a_consumer_role_without_its_idempotency_table_dead_letters_what_it_rece
 
 
 def test_a_consumer_role_that_cannot_read_its_queue_is_refused_like_aws_refuses_the_mapping(tmp_path):
-    from e2e_support import write_stack
-
     stack_file = write_stack(tmp_path, CONSUMERS, "fanout")
     with pytest.raises(emulator.EmulatorError, match=r"inventory-event-source.*sqs:ReceiveMessage"):
         emulator.run(stack="e2e", stack_file=stack_file, messages=DEV_MESSAGES,
@@ -65,7 +73,8 @@ def test_under_a_customer_managed_key_the_roles_need_the_key(emulate, topology):
     ok = emulate(consumers, topology, DEV_MESSAGES, encryption="kms")
     assert ok["details"]["access_denied"] == [] and ok["sent"]
 
-    report = emulate(consumers, topology, DEV_MESSAGES, encryption="kms",
-                     program_transform=without_statement("producer-role-policy", "EncryptMessages"))
+    tamper = without_statement("producer-role-policy", "EncryptMessages")
+    report = emulate(consumers, topology, DEV_MESSAGES, encryption="kms", program_transform=tamper)
+    tamper.assert_applied()
     assert report["sent"] == []
     assert {d["action"] for d in report["details"]["access_denied"]} == {"kms:GenerateDataKey"}
