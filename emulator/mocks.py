@@ -165,6 +165,14 @@ class AwsMocks(pulumi.runtime.Mocks):
                 f"{'this input' if len(extra) == 1 else 'these inputs'} (it would be silently ignored)"
             )
 
+    def _policy_now(self, queue_arn: str) -> str | None:
+        """The queue's policy at this point of the deployment (routes created before it lose messages)."""
+        queue = self.queues.get(queue_arn)
+        if queue is None:
+            return None
+        attrs = self.c["sqs"].get_queue_attributes(QueueUrl=queue["url"], AttributeNames=["Policy"]).get("Attributes", {})
+        return attrs.get("Policy")
+
     def queue_by_url(self, url: str) -> dict[str, Any] | None:
         return next((q for q in self.queues.values() if q["url"] == url), None)
 
@@ -413,7 +421,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             TopicArn=topic, Protocol="sqs", Endpoint=endpoint, Attributes=attrs, ReturnSubscriptionArn=True
         )["SubscriptionArn"]
         self.routes.append(
-            Route("sns-subscription", name, topic, endpoint, dlq, {"arn": arn, "attributes": attrs})
+            Route("sns-subscription", name, topic, endpoint, dlq,
+                  {"arn": arn, "attributes": attrs, "policy_at_creation": self._policy_now(endpoint)})
         )
         return arn, {"arn": arn, "id": arn, "ownerId": self.account, "confirmationWasAuthenticated": True}
 
@@ -496,7 +505,8 @@ class AwsMocks(pulumi.runtime.Mocks):
             target["RoleArn"] = inputs["roleArn"]
         self.c["events"].put_targets(Rule=rule, EventBusName=bus, Targets=[target])
         self.routes.append(
-            Route("eventbridge-target", name, rule_arn, arn, dlq, {"rule": rule, "bus": bus, "target": target})
+            Route("eventbridge-target", name, rule_arn, arn, dlq,
+                  {"rule": rule, "bus": bus, "target": target, "policy_at_creation": self._policy_now(arn)})
         )
         rid = f"{bus}-{rule}-{target_id}"
         return rid, {"targetId": target_id, "id": rid, "eventBusName": bus}

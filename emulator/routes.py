@@ -117,6 +117,29 @@ def _reroute_to_dlq(mocks: AwsMocks, route: Route) -> None:
         mocks.c["events"].put_targets(Rule=route.detail["rule"], EventBusName=route.detail["bus"], Targets=[target])
 
 
+def ordering_warnings(mocks: AwsMocks) -> list[str]:
+    """Routes created before their queue's policy allowed them (PITFALLS 10).
+
+    Pulumi creates resources in dependency order; a subscription or target that
+    does not depend on the queue policy can be created first, and AWS then
+    drops what is published during the deployment.
+    """
+    warnings = []
+    for route in mocks.routes:
+        then = allows(
+            route.detail.get("policy_at_creation"), service=SERVICE[route.kind], action="sqs:SendMessage",
+            resource=route.target_arn, source_arn=route.source_arn, account=mocks.account,
+        )
+        now = check_delivery(mocks, route.kind, route.source_arn, route.target_arn)
+        if now.allowed and not then.allowed:
+            queue = mocks.queues.get(route.target_arn, {}).get("name", route.target_arn)
+            warnings.append(
+                f"{route.kind} {route.resource} was created before the policy of {queue} allowed it: "
+                "messages sent during the deployment would be lost (make it depend on the QueuePolicy)"
+            )
+    return warnings
+
+
 def enforce(mocks: AwsMocks) -> list[BlockedRoute]:
     """Remove the routes AWS would refuse; return them (and latent DLQ-route problems)."""
     blocked: list[BlockedRoute] = []

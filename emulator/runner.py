@@ -15,7 +15,7 @@ from .matching import UnsupportedPattern, matches
 from .messages import validate_messages
 from .mocks import AwsMocks, ProgramTransform
 from .program import run_program
-from .routes import enforce
+from .routes import enforce, ordering_warnings
 from .stackconfig import load_stack_config, project_name
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -178,6 +178,7 @@ def run(
     with _patched_environ(region), mock_aws(), _aws_semantics():
         mocks = AwsMocks(region, program_transform)
         run_program(mocks, root, project, stack, config)
+        warnings = ordering_warnings(mocks)
         blocked = enforce(mocks)
         service = LambdaService(mocks, root, log_sink=log_sink)
         with service.running():
@@ -228,6 +229,7 @@ def run(
                     for s in consumers
                 },
                 "functions": {f.name: f.handler for f in mocks.functions},
+                "warnings": warnings,
                 "access_denied": service.iam.denied,
                 "unchecked_calls": sorted(service.iam.unchecked),
                 "alarms": _queue_alarms(mocks, lambda arn: len(service.peek_queue_ids(arn))),
@@ -276,6 +278,8 @@ def format_summary(report: dict[str, Any]) -> str:
     if denied:
         lines.append(f"access denied ({len(denied)} call(s)): " + "; ".join(sorted(
             {f"{d['function']} {d['action']} on {d['resource']}" for d in denied})))
+    for warning in report.get("details", {}).get("warnings", []):
+        lines.append(f"warning: {warning}")
     unrouted = report["unrouted"]
     lines.append(f"unrouted ({len(unrouted)}): " + (", ".join(unrouted) if unrouted else "none"))
     return "\n".join(lines)

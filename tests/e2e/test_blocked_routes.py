@@ -110,11 +110,14 @@ def test_a_deny_statement_for_the_source_blocks_even_with_an_allow(emulate):
     assert report["consumers"]["notifications"]["processed"] == []
 
 
-def test_the_programs_tls_only_deny_does_not_block_service_deliveries(emulate):
+@pytest.mark.parametrize("topology", ROUTED)
+def test_the_programs_tls_only_deny_does_not_block_service_deliveries(emulate, topology):
     # Every consumer queue policy of the program carries the aws:SecureTransport=false deny.
-    report = emulate(CONSUMERS, "fanout", DEV_MESSAGES)
+    report = emulate(CONSUMERS, topology, DEV_MESSAGES)
     assert report["blocked_routes"] == []
     assert normalized(report) == expected_report(CONSUMERS, DEV_SELECTORS, DEV_MESSAGES)
+    # ...and every route was created after the policy that lets it deliver (depends_on).
+    assert report["details"]["warnings"] == []
 
 
 @pytest.mark.parametrize("topology", ROUTED)

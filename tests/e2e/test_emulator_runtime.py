@@ -11,7 +11,7 @@ from pulumi.runtime import config as pulumi_config
 from pulumi.runtime import settings as pulumi_settings
 
 import emulator
-from e2e_support import DEV_CONSUMERS, DEV_MESSAGES, REGION, write_stack
+from e2e_support import DEV_CONSUMERS, DEV_MESSAGES, REGION, ROOT, write_stack
 
 
 def tiny_project(tmp_path, program: str):
@@ -103,3 +103,52 @@ def test_the_region_comes_from_the_stack(tmp_path):
     assert report["details"]["region"] == "ap-southeast-2" != REGION
     assert all(url.startswith("https://sqs.ap-southeast-2.") for url in report["details"]["queues"])
     assert report["consumers"]["orders"]["processed"]
+
+
+HAND_WRITTEN_FANOUT = '''
+import json
+import pulumi
+import pulumi_aws as aws
+
+HANDLERS = pulumi.FileArchive({handlers!r})
+trust = json.dumps({{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
+    "Principal": {{"Service": "lambda.amazonaws.com"}}, "Action": "sts:AssumeRole"}}]}})
+
+topic = aws.sns.Topic("events")
+dlq = aws.sqs.Queue("orders-dlq")
+queue = aws.sqs.Queue("orders", redrive_policy=dlq.arn.apply(
+    lambda arn: json.dumps({{"deadLetterTargetArn": arn, "maxReceiveCount": 5}})))
+# The wrong order, made certain: the subscription exists before the queue accepts the topic.
+subscription = aws.sns.TopicSubscription("orders-sub", topic=topic.arn, protocol="sqs", endpoint=queue.arn,
+                          raw_message_delivery=True)
+policy = pulumi.Output.all(queue.arn, topic.arn).apply(lambda a: json.dumps({{"Version": "2012-10-17",
+    "Statement": [{{"Effect": "Allow", "Principal": {{"Service": "sns.amazonaws.com"}},
+    "Action": "sqs:SendMessage", "Resource": a[0], "Condition": {{"ArnEquals": {{"aws:SourceArn": a[1]}}}}}}]}}))
+aws.sqs.QueuePolicy("orders-policy", queue_url=queue.url, policy=policy,
+                    opts=pulumi.ResourceOptions(depends_on=[subscription]))
+
+def function(name, handler, env, statements):
+    role = aws.iam.Role(f"{{name}}-role", assume_role_policy=trust)
+    aws.iam.RolePolicy(f"{{name}}-policy", role=role.id, policy=pulumi.Output.json_dumps(
+        {{"Version": "2012-10-17", "Statement": statements}}))
+    return aws.lambda_.Function(name, role=role.arn, runtime="python3.13", handler=handler, code=HANDLERS,
+        environment={{"variables": env}})
+
+function("producer", "producer.handler", {{"MESSAGING_CHANNEL": "sns", "MESSAGING_TARGET": topic.arn}},
+         [{{"Effect": "Allow", "Action": "sns:Publish", "Resource": topic.arn}}])
+consumer = function("consumer", "consumer.handler", {{"MESSAGING_CONSUMER": "orders"}},
+    [{{"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+      "Resource": queue.arn}}])
+aws.lambda_.EventSourceMapping("orders-esm", event_source_arn=queue.arn, function_name=consumer.arn,
+                               function_response_types=["ReportBatchItemFailures"])
+'''
+
+
+def test_a_hand_written_program_runs_and_a_route_created_before_its_policy_is_flagged(tmp_path):
+    project = tiny_project(tmp_path, HAND_WRITTEN_FANOUT.format(handlers=str(ROOT / "handlers")))
+    report = emulator.run(stack="e2e", project_dir=project, count=5, details=True)
+
+    assert report["consumers"]["orders"]["processed"]  # the real handlers ran against the hand-written wiring
+    assert report["blocked_routes"] == []
+    [warning] = report["details"]["warnings"]
+    assert "orders-sub" in warning and "QueuePolicy" in warning
