@@ -524,6 +524,32 @@ class LambdaService:
         )["Attributes"]
         return sum(int(v) for v in a.values())
 
+    def mapping_warnings(self) -> list[str]:
+        """What AWS refuses (an error) or what the docs warn about, per event source mapping."""
+        warnings = []
+        for m in self.mocks.mappings:
+            fn = self.function(m.function)
+            q = self.mocks.queues[m.queue_arn]
+            visibility = int(q["attrs"].get("VisibilityTimeout", "30"))
+            if visibility < fn.timeout:
+                raise EmulatorError(
+                    f"event source mapping {m.resource!r}: queue {q['name']} visibility timeout {visibility}s is less "
+                    f"than function {fn.resource!r} timeout {fn.timeout}s (AWS refuses the mapping)"
+                )
+            if visibility < 6 * fn.timeout:
+                warnings.append(
+                    f"queue {q['name']}: visibility timeout {visibility}s is under 6x the function timeout "
+                    f"({fn.timeout}s); AWS recommends at least {6 * fn.timeout}s"
+                )
+            if not m.report_batch_item_failures:
+                warnings.append(
+                    f"event source mapping {m.resource!r} lacks ReportBatchItemFailures: one failure retries the batch"
+                )
+            rp = q["attrs"].get("RedrivePolicy")
+            if rp and int(json.loads(rp).get("maxReceiveCount", 0)) < 5:
+                warnings.append(f"queue {q['name']}: maxReceiveCount below 5 dead-letters healthy messages under throttling")
+        return warnings
+
     def drain(self) -> list[ConsumerStats]:
         consumers = self.consumers()
         active = [(m, fn, s) for m, fn, s in consumers if m.enabled]

@@ -56,6 +56,7 @@ def _patched_environ(region: str) -> Iterator[None]:
 def _aws_semantics() -> Iterator[None]:
     """Replace moto's content matching with AWS's documented semantics (see emulator.matching)."""
     from moto.events.models import EventPattern, Rule
+    from moto.sns.models import Subscription
     from moto.sns.utils import FilterPolicyMatcher
 
     original_matches = FilterPolicyMatcher.matches
@@ -81,6 +82,15 @@ def _aws_semantics() -> Iterator[None]:
             raise EmulatorError(f"EventBridge pattern {json.dumps(self._pattern)}: {exc}") from exc
 
     original_send = Rule.send_to_targets
+    original_deliver = Subscription.publish
+
+    def deliver(self, message, message_id, *args, **kwargs):
+        # With raw delivery, SNS drops a message with more than 10 attributes (PITFALLS 11).
+        attributes = kwargs.get("message_attributes") or {}
+        if self.protocol == "sqs" and self.attributes.get("RawMessageDelivery") in (True, "true") \
+                and len(attributes) > 10:
+            return None
+        return original_deliver(self, message, message_id, *args, **kwargs)
 
     def send_if_enabled(self, *args, **kwargs):
         if getattr(self, "state", "ENABLED") == "DISABLED":
@@ -89,7 +99,8 @@ def _aws_semantics() -> Iterator[None]:
 
     with mock.patch.object(FilterPolicyMatcher, "matches", sns_matches), \
             mock.patch.object(EventPattern, "matches_event", event_matches), \
-            mock.patch.object(Rule, "send_to_targets", send_if_enabled):
+            mock.patch.object(Rule, "send_to_targets", send_if_enabled), \
+            mock.patch.object(Subscription, "publish", deliver):
         yield
 
 
@@ -181,6 +192,7 @@ def run(
         warnings = ordering_warnings(mocks)
         blocked = enforce(mocks)
         service = LambdaService(mocks, root, log_sink=log_sink)
+        warnings += service.mapping_warnings()
         with service.running():
             produced = service.produce(messages)
             consumers = service.drain()

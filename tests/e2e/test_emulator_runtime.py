@@ -11,7 +11,7 @@ from pulumi.runtime import config as pulumi_config
 from pulumi.runtime import settings as pulumi_settings
 
 import emulator
-from e2e_support import DEV_CONSUMERS, DEV_MESSAGES, REGION, ROOT, write_stack
+from e2e_support import DEV_CONSUMERS, DEV_MESSAGES, REGION, ROOT, Tamper, write_stack
 
 
 def tiny_project(tmp_path, program: str):
@@ -152,3 +152,23 @@ def test_a_hand_written_program_runs_and_a_route_created_before_its_policy_is_fl
     assert report["blocked_routes"] == []
     [warning] = report["details"]["warnings"]
     assert "orders-sub" in warning and "QueuePolicy" in warning
+
+
+def _visibility(seconds):
+    return Tamper("aws:sqs/queue:Queue", "inventory-queue", lambda inputs: {**inputs, "visibilityTimeoutSeconds": seconds})
+
+
+def test_a_visibility_timeout_below_the_function_timeout_is_refused_like_aws_refuses_the_mapping(tmp_path):
+    stack_file = write_stack(tmp_path, DEV_CONSUMERS, "fanout")
+    tamper = _visibility(10)
+    with pytest.raises(emulator.EmulatorError, match=r"visibility timeout 10s is less than .* timeout 30s"):
+        emulator.run(stack="e2e", stack_file=stack_file, messages=DEV_MESSAGES, program_transform=tamper)
+    tamper.assert_applied()
+
+
+def test_a_visibility_timeout_under_six_function_timeouts_is_a_warning(emulate):
+    tamper = _visibility(60)
+    report = emulate(DEV_CONSUMERS, "fanout", DEV_MESSAGES, program_transform=tamper)
+    tamper.assert_applied()
+    [warning] = report["details"]["warnings"]
+    assert "inventory-queue" in warning and "6x" in warning
