@@ -37,6 +37,13 @@ def load_messages(path: str | Path) -> list[dict[str, Any]]:
             raise EmulatorError(f"{p}: malformed JSON: {exc}") from None
     else:
         messages = []
+        try:
+            whole = json.loads(stripped)  # one (possibly pretty-printed) envelope
+        except json.JSONDecodeError:
+            whole = None
+        if isinstance(whole, dict):
+            validate_messages([whole], origin=str(p))
+            return [whole]
         for lineno, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue

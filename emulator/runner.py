@@ -206,7 +206,7 @@ def run(
         reached: set[str] = set()
         consumer_dlqs = {s.dlq_arn for s in consumers}
         route_dlqs = sorted({r.dlq_arn for r in mocks.routes if r.dlq_arn and r.dlq_arn not in consumer_dlqs})
-        for s in consumers:
+        for s in sorted(consumers, key=lambda c: c.name):
             dead = service.peek_queue_ids(s.dlq_arn) if s.dlq_arn else []
             entry = report["consumers"].setdefault(s.name, {"processed": [], "dead_lettered": []})
             entry["processed"].extend(s.processed)
