@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+import emulator
 from e2e_support import (
     BIG_ORDERS,
     DEV_MESSAGES,
@@ -154,3 +155,13 @@ def test_under_fifo_eventbridge_a_blocked_route_dead_letters_to_the_standard_del
     assert blocked["fallback"] == queue and not queue.endswith(".fifo")
     assert sorted(ids) == INVENTORY_IDS
     assert report["consumers"]["inventory"] == {"processed": [], "dead_lettered": []}
+
+
+def test_the_readable_summary_names_the_blocked_route_and_where_its_messages_went(emulate):
+    tamper = drop("inventory-queue-policy")
+    report = emulate(CONSUMERS, "eventbridge", DEV_MESSAGES, program_transform=tamper)
+    summary = emulator.format_summary(report)
+
+    assert "blocked routes (1)" in summary
+    [line] = [line for line in summary.splitlines() if "(consumer inventory)" in line]
+    assert "eventbridge-target" in line and "undeliverable messages go to inventory-dlq" in line
