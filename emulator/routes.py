@@ -56,6 +56,8 @@ def check_delivery(mocks: AwsMocks, kind: str, source_arn: str, queue_arn: str, 
         source_arn=source_arn, account=mocks.account,
     )
     if not verdict.allowed:
+        if verdict.reason == "no resource policy":
+            return Verdict(False, f"{queue['name']} has no queue policy")
         return Verdict(False, f"queue policy of {queue['name']}: {verdict.reason}")
     key = attrs.get("KmsMasterKeyId")
     if key:
