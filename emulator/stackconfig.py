@@ -22,8 +22,8 @@ DEFAULT_PROJECT = "messaging"
 def _to_config_string(key: str, value: Any) -> str:
     if isinstance(value, dict) and set(value) == {"secure"}:
         raise EmulatorError(
-            f"config key {key!r} is a Pulumi secret; the emulator cannot decrypt secrets, "
-            "pass a plain value with --config or config_overrides"
+            f"config key {key!r} is a Pulumi secret; the emulator cannot decrypt secrets: "
+            "use a stack file with a plain value, or config_overrides in emulator.run()"
         )
     if isinstance(value, bool):
         return "true" if value else "false"
