@@ -81,25 +81,29 @@ def test_raw_and_wrapped_sns_delivery_route_alike(emulate, topology):
     assert normalized(wrapped) == expected_report(DEV_CONSUMERS, DEV_SELECTORS, DEV_MESSAGES)
 
 
-@pytest.mark.parametrize(
-    "topology",
-    [
-        "fanout",
-        pytest.param(
-            "eventbridge",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="components/eventbridge.py gives a FIFO target one static message group (the consumer "
-                "name), so a poison message dead-letters the messages behind it; fanout groups by orderId",
-            ),
-        ),
-    ],
-)
-def test_fifo_stack_processes_every_valid_message_and_dead_letters_only_invalid_ones(emulate, topology):
-    report = emulate(DEV_CONSUMERS, topology, DEV_MESSAGES, fifo=True)
+def test_fifo_fanout_processes_every_valid_message_and_dead_letters_only_invalid_ones(emulate):
+    # Under fanout the group is the order id, and each invalid order is alone in its group.
+    report = emulate(DEV_CONSUMERS, "fanout", DEV_MESSAGES, fifo=True)
 
     assert normalized(report) == expected_report(DEV_CONSUMERS, DEV_SELECTORS, DEV_MESSAGES)
     assert_accounted(report, DEV_MESSAGES)
+
+
+def test_fifo_eventbridge_keeps_one_group_per_consumer_so_a_poison_event_takes_its_batch_along(emulate):
+    # EventBridge SQS targets take one static group (the consumer's name): every event
+    # received behind an invalid one is failed with it, never processed out of order,
+    # and dead-lettered beside it (README: FIFO and failures). Nothing is lost.
+    report = emulate(DEV_CONSUMERS, "eventbridge", DEV_MESSAGES, fifo=True)
+    expected = expected_report(DEV_CONSUMERS, DEV_SELECTORS, DEV_MESSAGES)
+    assert_accounted(report, DEV_MESSAGES)
+    for name, entry in report["consumers"].items():
+        wanted = expected["consumers"][name]
+        assert set(wanted["dead_lettered"]) <= set(entry["dead_lettered"])
+        assert set(entry["processed"]) <= set(wanted["processed"])
+        sent_order = [i for i in report["sent"] if i in entry["processed"]]
+        assert entry["processed"] == sent_order, f"{name} processed out of bus order"
+    analytics = report["consumers"]["analytics"]
+    assert len(analytics["dead_lettered"]) > len(expected["consumers"]["analytics"]["dead_lettered"])
 
 
 @pytest.mark.parametrize("topology", ["fanout", "point-to-point"])
