@@ -49,10 +49,12 @@ class Producer(pulumi.ComponentResource):
             log_retention_days=stack.log_retention_days,
             tags=stack.tags,
         ), parent=self)
+        # Sending to an encrypted queue or topic needs the key; PutEvents does not (the bus uses an AWS-owned key).
+        send_key = args.kms_key_arn if channel.kind != lambda_env.CHANNEL_EVENTS else None
         self.role_policy = aws.iam.RolePolicy(
             f"{name}-role-policy",
             role=fn.role.id,
-            policy=pulumi.Output.all(channel.target_arn, fn.log_group.arn, args.kms_key_arn).apply(
+            policy=pulumi.Output.all(channel.target_arn, fn.log_group.arn, send_key).apply(
                 lambda a: json.dumps(policies.producer_role_policy(
                     channel=channel.kind, target_arn=a[0], log_group_arn=a[1], kms_key_arn=a[2],
                 ))),
