@@ -56,7 +56,6 @@ SECONDS_PER_DAY = 86_400
 
 # --- Lambda ----------------------------------------------------------------
 LAMBDA_RUNTIME = "python3.13"
-LAMBDA_RUNTIME_LAYER_TAG = "python313"  # the runtime as Powertools names its layers
 LAMBDA_ARCHITECTURE = "arm64"  # cheaper per GB-s than x86_64
 LAMBDA_LOG_FORMAT = "JSON"
 PRODUCER_HANDLER = "producer.handler"  # contract: DESIGN.md section 7
@@ -65,11 +64,12 @@ HANDLERS_DIR = "handlers"  # the Lambda package is this folder alone
 PRODUCER_TIMEOUT_SECONDS = 30  # s: batching and bounded retries fit well inside
 PRODUCER_MEMORY_MB = 256  # MB
 
-# Powertools for AWS Lambda (Python), as the AWS-published layer. The pip pin
-# in requirements.txt must equal POWERTOOLS_VERSION (tests/unit checks it).
+# Powertools for AWS Lambda (Python), as the AWS-published layer. The layer ARN
+# is read at deploy time from AWS's public SSM parameter for exactly this
+# release, so the layer always matches the pip pin in requirements.txt (a test
+# keeps the two equal).
 POWERTOOLS_VERSION = "3.37.0"
-POWERTOOLS_LAYER_VERSION = 27
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"  # AWS's publishing account in commercial regions
+POWERTOOLS_LAYER_PARAMETER = "/aws/service/powertools/python/{architecture}/{runtime}/{version}"
 
 # --- Routing spec limits (DESIGN.md section 4) -----------------------------
 MATCH_KEYS = ("type", "source", "data")

@@ -20,12 +20,11 @@ from components import defaults, policies
 HANDLERS_PATH = Path(__file__).resolve().parent.parent / defaults.HANDLERS_DIR
 
 
-def powertools_layer_arn(region: str) -> str:
-    """The AWS-published Powertools layer for our runtime and architecture."""
-    return (
-        f"arn:aws:lambda:{region}:{defaults.POWERTOOLS_LAYER_ACCOUNT}:layer:"
-        f"AWSLambdaPowertoolsPythonV3-{defaults.LAMBDA_RUNTIME_LAYER_TAG}-{defaults.LAMBDA_ARCHITECTURE}:"
-        f"{defaults.POWERTOOLS_LAYER_VERSION}"
+def powertools_layer_parameter() -> str:
+    """AWS's public SSM parameter that holds the Powertools layer ARN for our
+    release, runtime and architecture (in whichever region the stack deploys)."""
+    return defaults.POWERTOOLS_LAYER_PARAMETER.format(
+        architecture=defaults.LAMBDA_ARCHITECTURE, runtime=defaults.LAMBDA_RUNTIME, version=defaults.POWERTOOLS_VERSION,
     )
 
 
@@ -79,7 +78,8 @@ def create_function(name: str, spec: FunctionSpec, parent: pulumi.Resource,
         architectures=[defaults.LAMBDA_ARCHITECTURE],
         timeout=spec.timeout_seconds,
         memory_size=spec.memory_mb,
-        layers=[powertools_layer_arn(spec.region)],
+        layers=[aws.ssm.get_parameter_output(
+            name=powertools_layer_parameter(), opts=pulumi.InvokeOutputOptions(parent=parent)).value],
         environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(spec.environment)),
         logging_config=aws.lambda_.FunctionLoggingConfigArgs(
             log_format=defaults.LAMBDA_LOG_FORMAT,

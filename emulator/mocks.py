@@ -215,6 +215,16 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "id": self.partition,
                 "reverseDnsPrefix": "com.amazonaws",
             }
+        name = (args.args or {}).get("name", "")
+        if tok == "aws:ssm/getParameter:getParameter" and name.startswith("/aws/service/powertools/python/"):
+            # AWS's public Powertools layer parameter: /aws/service/powertools/python/<arch>/<runtime>/<version>.
+            # Layers are not loaded here (handlers run on the venv's Powertools, the same pinned release),
+            # so the answer is the layer's ARN shape with a placeholder layer version.
+            _, arch, runtime, _version = name.rsplit("/", 3)
+            arn = (f"arn:{self.partition}:lambda:{self.region}:017000801446:layer:"
+                   f"AWSLambdaPowertoolsPythonV3-{runtime.replace('.', '')}-{arch}:1")
+            return {"name": name, "type": "String", "value": arn, "insecureValue": arn, "version": 1, "id": name,
+                    "arn": f"arn:{self.partition}:ssm:{self.region}::parameter{name}"}
         err = EmulatorError(f"the emulator does not implement the invoke {tok}")
         self.errors.append(err)
         raise err

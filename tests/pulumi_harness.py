@@ -27,6 +27,8 @@ PROJECT = "messaging"
 STACK = "dev"
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
+# What AWS's public Powertools parameter holds (an ARN in AWS's publishing account).
+POWERTOOLS_LAYER_ARN = f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:99"
 
 DEMO_CONSUMERS = [
     {"name": "inventory", "match": {"type": ["OrderCreated", "OrderCancelled"]}},
@@ -44,6 +46,9 @@ def _suffix(name: str) -> str:
 
 class RecordingMocks(pulumi_mocks.Mocks):
     """Outputs shaped like AWS's, distinct per resource; unknown types raise."""
+
+    def __init__(self) -> None:
+        self.parameters_read: list[str] = []
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict]:
         if not args.custom:
@@ -101,12 +106,16 @@ class RecordingMocks(pulumi_mocks.Mocks):
             return inputs["keyId"], dict(inputs)
         if typ == "aws:kms/alias:Alias":
             return physical, {**inputs, "arn": f"arn:aws:kms:{region}:{account}:{physical}"}
-        raise NotImplementedError(f"the test mocks do not know resource type {typ} ({args.name}); add it to tests/conftest.py")
+        raise NotImplementedError(f"the test mocks do not know resource type {typ} ({args.name}); add it to tests/pulumi_harness.py")
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/test", "userId": "AIDTEST", "id": ACCOUNT}
-        raise NotImplementedError(f"the test mocks do not know invoke {args.token}; add it to tests/conftest.py")
+        if args.token == "aws:ssm/getParameter:getParameter" and args.args["name"].startswith("/aws/service/powertools/python/"):
+            self.parameters_read.append(args.args["name"])
+            return {"name": args.args["name"], "type": "String", "value": POWERTOOLS_LAYER_ARN, "id": args.args["name"],
+                    "arn": f"arn:aws:ssm:{REGION}::parameter{args.args['name']}", "version": 1, "insecureValue": POWERTOOLS_LAYER_ARN}
+        raise NotImplementedError(f"the test mocks do not know invoke {args.token} {args.args}; add it to tests/pulumi_harness.py")
 
 
 @dataclass
@@ -158,6 +167,7 @@ class Deployment:
     """What one run of the program declared."""
 
     registrations: list[Registration]
+    parameters_read: list[str] = field(default_factory=list)
 
     @property
     def resources(self) -> list[Registration]:
@@ -211,7 +221,7 @@ def attempt_program(config: dict[str, str]) -> tuple[BaseException | None, Deplo
     finally:
         pulumi.runtime.set_all_config({})
         pulumi.runtime.reset_options()
-    return error, Deployment(monitor.registrations)
+    return error, Deployment(monitor.registrations, mocks.parameters_read)
 
 
 def run_program(config: dict[str, str]) -> Deployment:

@@ -8,6 +8,7 @@ import yaml
 
 from components import defaults, lambda_env
 from components.config import STACK_KEYS, parse_stack_config
+from pulumi_harness import POWERTOOLS_LAYER_ARN, run_program, stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,6 +39,14 @@ def test_powertools_pin_in_requirements_matches_the_layer_the_functions_use():
     requirements = (ROOT / "requirements.txt").read_text()
     pinned = re.search(r"^aws-lambda-powertools==(\S+)$", requirements, re.M)
     assert pinned and pinned.group(1) == defaults.POWERTOOLS_VERSION
+
+
+def test_every_function_takes_its_layer_from_the_public_parameter_of_the_pinned_release():
+    pinned = re.search(r"^aws-lambda-powertools==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M).group(1)
+    deployment = run_program(stack_config("fanout"))
+    functions = deployment.of_type("aws:lambda/function:Function")
+    assert deployment.parameters_read == [f"/aws/service/powertools/python/arm64/python3.13/{pinned}"] * len(functions)
+    assert {tuple(f.inputs["layers"]) for f in functions} == {(POWERTOOLS_LAYER_ARN,)}
 
 
 def test_components_and_handlers_agree_on_every_environment_variable_name():

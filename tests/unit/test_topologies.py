@@ -3,7 +3,7 @@
 import pytest
 
 from components import defaults
-from pulumi_harness import ACCOUNT, DEMO_CONSUMERS, REGION
+from pulumi_harness import ACCOUNT, DEMO_CONSUMERS, POWERTOOLS_LAYER_ARN, REGION
 
 QUEUE = "aws:sqs/queue:Queue"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
@@ -73,9 +73,8 @@ def test_consumer_function_runs_the_shared_consumer_handler_on_arm64_with_json_l
     assert function.inputs["runtime"] == defaults.LAMBDA_RUNTIME
     assert function.inputs["architectures"] == ["arm64"]
     assert function.inputs["role"] == d.output("notifications-role", "arn")
-    assert function.inputs["layers"] == [
-        f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:{defaults.POWERTOOLS_LAYER_VERSION}"
-    ]
+    # The layer ARN is read from AWS's public parameter for the pinned Powertools release.
+    assert function.inputs["layers"] == [POWERTOOLS_LAYER_ARN]
     assert function.inputs["loggingConfig"] == {"logFormat": "JSON", "logGroup": d.output("notifications-logs", "name")}
     assert d.named("notifications-logs").inputs["retentionInDays"] == 30
     assert function.inputs["environment"] == {"variables": {
