@@ -3,12 +3,12 @@
 import pulumi
 import pulumi_aws as aws
 
-from components import TOPOLOGIES
 from components.alarms import Alarms, AlarmsArgs
 from components.config import read_stack_config
 from components.consumer import Consumer, ConsumerArgs
 from components.encryption import StackKey, StackKeyArgs
 from components.idempotency import IdempotencyArgs, IdempotencyStore
+from components.ingress import IngressArgs, build_ingress
 from components.producer import Producer, ProducerArgs
 from components.topology import TopologyArgs
 
@@ -32,16 +32,17 @@ consumers = [
     ))
     for consumer in config.consumers
 ]
-topology = TOPOLOGIES[config.topology](config.topology, TopologyArgs(
+ingress = build_ingress(IngressArgs(key=key, topology=TopologyArgs(
     stack=config, consumers=consumers, account_id=account_id, alarm_topic_arn=alarms.topic_arn, kms_key_arn=kms_key_arn,
+)))
+producer = Producer("producer", ProducerArgs(
+    stack=config, channel=ingress.current.channel, kms_key_arn=kms_key_arn, wait_for=ingress.components,
 ))
-producer = Producer("producer", ProducerArgs(stack=config, channel=topology.channel, kms_key_arn=kms_key_arn))
-if key:
-    key.allow_services([(grant.service, grant.source_arns) for grant in topology.service_grants])
 
 pulumi.export("topology", config.topology)
+pulumi.export("drainingTopology", config.previous_topology)
 pulumi.export("producerFunction", producer.function_name)
-pulumi.export("channel", {"kind": topology.channel.kind, "target": topology.channel.target})
+pulumi.export("channel", {"kind": ingress.current.channel.kind, "target": ingress.current.channel.target})
 pulumi.export("alarmTopicArn", alarms.topic_arn)
 pulumi.export("consumers", {
     consumer.config.name: {

@@ -50,6 +50,7 @@ class StackConfig:
     stack: str
     region: str
     topology: str
+    previous_topology: str | None
     consumers: tuple[ConsumerConfig, ...]
     fifo: bool
     raw_delivery: bool
@@ -74,6 +75,7 @@ class StackConfig:
 # the pulumi.Config method that parses the string config value.
 STACK_KEYS: dict[str, tuple[str, Any]] = {
     "topology": ("get", defaults.DEFAULT_TOPOLOGY),
+    "previousTopology": ("get", None),
     "fifo": ("get_bool", defaults.FIFO),
     "rawDelivery": ("get_bool", defaults.RAW_DELIVERY),
     "encryption": ("get", defaults.ENCRYPTION),
@@ -126,10 +128,21 @@ def read_stack_config() -> StackConfig:
             continue
         if value is not None:
             raw[key] = value
+    for full_key in _configured_keys():
+        namespace, _, key = full_key.partition(":")
+        if namespace == NAMESPACE and key not in STACK_KEYS:
+            raw[key] = config.get(key)  # the parser names it as unknown
     if errors:
         raise ConfigError(_message(errors))
     region = pulumi.Config("aws").get("region")
     return parse_stack_config(raw, project=pulumi.get_project(), stack=pulumi.get_stack(), region=region)
+
+
+def _configured_keys() -> set[str]:
+    """Every config key the stack sets (so a misspelled `messaging:` key is an error, not ignored)."""
+    from pulumi.runtime import config as runtime_config  # noqa: PLC0415 - the engine's view of the stack file
+
+    return set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
 
 
 def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, region: str | None) -> StackConfig:
@@ -144,6 +157,10 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
     if not region:
         errors.append("aws:region: not set; set it with `pulumi config set aws:region <region>`")
     topology = check.choice("topology", values["topology"], defaults.TOPOLOGIES)
+    previous = values["previousTopology"]
+    if previous is not None and (previous not in defaults.DRAINABLE_TOPOLOGIES or previous == topology):
+        errors.append(f"{NAMESPACE}:previousTopology: {_show(previous)} is not allowed; name the topology you are switching away from, "
+                      f"one of {', '.join(defaults.DRAINABLE_TOPOLOGIES)} and not messaging:topology itself, or leave the key out")
     fifo = check.boolean("fifo", values["fifo"])
     raw_delivery = check.boolean("rawDelivery", values["rawDelivery"])
     if values["encryption"] in AWS_MANAGED_SQS_KEY_NAMES:
@@ -154,11 +171,11 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
     else:
         encryption = check.choice("encryption", values["encryption"], defaults.ENCRYPTIONS)
     idempotency = check.boolean("idempotency", values["idempotency"])
-    idempotency_ttl = check.integer("idempotencyTtlSeconds", values["idempotencyTtlSeconds"], 1, 30 * defaults.SECONDS_PER_DAY)
+    idempotency_ttl = check.integer("idempotencyTtlSeconds", values["idempotencyTtlSeconds"], 1, defaults.IDEMPOTENCY_TTL_MAX_SECONDS)
     queue_retention = check.integer("queueRetentionDays", values["queueRetentionDays"], *defaults.RETENTION_DAYS_RANGE)
     dlq_retention = check.integer("dlqRetentionDays", values["dlqRetentionDays"], *defaults.RETENTION_DAYS_RANGE)
     log_retention = check.choice("logRetentionDays", values["logRetentionDays"], defaults.LOG_RETENTION_CHOICES)
-    archive_retention = check.integer("archiveRetentionDays", values["archiveRetentionDays"], 0, 36_500)
+    archive_retention = check.integer("archiveRetentionDays", values["archiveRetentionDays"], 0, defaults.ARCHIVE_RETENTION_MAX_DAYS)
     production = check.boolean("production", values["production"])
     alarm_email = values["alarmEmail"]
     if alarm_email is not None and (not isinstance(alarm_email, str) or not _EMAIL.match(alarm_email)):
@@ -179,6 +196,7 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
         stack=stack,
         region=region,
         topology=topology,
+        previous_topology=previous,
         consumers=consumers,
         fifo=fifo,
         raw_delivery=raw_delivery,

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import defaults, lambda_env, policies
+from components import grants as grants_module
 from components.alarms import create_dlq_alarm
 from components.config import ConsumerConfig, StackConfig
 from components.lambda_function import FunctionSpec, create_function
@@ -79,10 +80,7 @@ class Consumer(pulumi.ComponentResource):
             f"{name}-queue",
             visibility_timeout_seconds=cfg.visibility_timeout_seconds,
             message_retention_seconds=stack.queue_retention_days * defaults.SECONDS_PER_DAY,
-            redrive_policy=self.dlq.arn.apply(lambda arn: json.dumps({
-                "deadLetterTargetArn": arn,
-                "maxReceiveCount": cfg.max_receive_count,
-            })),
+            redrive_policy=self.dlq.arn.apply(lambda arn: json.dumps(policies.redrive_policy(arn, cfg.max_receive_count))),
             tags=tags,
             **encryption,
             **fifo,
@@ -94,7 +92,7 @@ class Consumer(pulumi.ComponentResource):
             lambda_env.PROCESSOR: cfg.processor,
             lambda_env.FIFO: lambda_env.flag(stack.fifo),
             lambda_env.SERVICE_NAME: cfg.name,
-            lambda_env.LOG_LEVEL: "INFO",
+            lambda_env.LOG_LEVEL: defaults.LOG_LEVEL,
         }
         if args.idempotency_table_name is not None:
             environment[lambda_env.IDEMPOTENCY_TABLE] = args.idempotency_table_name
@@ -142,7 +140,7 @@ class Consumer(pulumi.ComponentResource):
             tags=tags,
             parent=self,
         )
-        self._policies: list[aws.sqs.QueuePolicy] | None = None
+        self.policies: list[aws.sqs.QueuePolicy] = []  # written by accept_from
 
         self.queue_url = self.queue.url
         self.queue_arn = self.queue.arn
@@ -161,30 +159,26 @@ class Consumer(pulumi.ComponentResource):
             "function_arn": self.function_arn,
         })
 
-    def accept_from(self, service: str | None, source_arns: Sequence[pulumi.Input[str]]) -> list[aws.sqs.QueuePolicy]:
+    def accept_from(self, grants: Sequence[policies.SendGrant]) -> list[aws.sqs.QueuePolicy]:
         """Create the one policy of the queue and of the DLQ: TLS only, plus
-        sqs:SendMessage for `service` from exactly `source_arns` (the topic or
-        rules that deliver here, and dead-letter here when delivery fails).
+        sqs:SendMessage for each granted service from exactly its sources (the
+        topic or rule that delivers here, and dead-letters here when delivery fails).
 
-        Called once, by the topology. The policies are children of this
-        consumer, not of the topology, so a topology switch updates them in
-        place: two QueuePolicy resources for one queue would overwrite each
-        other, and deleting the old one after creating the new would wipe it.
+        Called once, after the topologies' sources exist. The policies are
+        children of this consumer, not of a topology, so a topology switch
+        updates them in place: two QueuePolicy resources for one queue would
+        overwrite each other, and deleting the old one after creating the new
+        one would wipe it.
         """
-        if self._policies is not None:
+        if self.policies:
             raise RuntimeError(f"consumer {self._name}: accept_from called twice; a queue has exactly one policy")
-
-        def build(queue: aws.sqs.Queue, role: str) -> aws.sqs.QueuePolicy:
-            return aws.sqs.QueuePolicy(
+        sources = grants_module.resolved(grants)
+        for queue, role in ((self.queue, "queue"), (self.dlq, "dlq")):
+            self.policies.append(aws.sqs.QueuePolicy(
                 f"{self._name}-{role}-policy",
                 queue_url=queue.url,
-                policy=pulumi.Output.all(queue.arn, self._args.account_id, *source_arns).apply(
-                    lambda a: json.dumps(policies.queue_policy(
-                        a[0], a[1],
-                        [policies.SendGrant(service=service, source_arns=tuple(a[2:]))] if service else [],
-                    ))),
+                policy=pulumi.Output.all(queue.arn, self._args.account_id, sources).apply(
+                    lambda a: json.dumps(policies.queue_policy(a[0], a[1], a[2]))),
                 opts=pulumi.ResourceOptions(parent=self),
-            )
-
-        self._policies = [build(self.queue, "queue"), build(self.dlq, "dlq")]
-        return self._policies
+            ))
+        return self.policies

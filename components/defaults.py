@@ -7,6 +7,7 @@ nothing else in the program invents a default.
 # --- Topologies and naming -------------------------------------------------
 TOPOLOGIES = ("point-to-point", "fanout", "eventbridge")
 DEFAULT_TOPOLOGY = "point-to-point"
+DRAINABLE_TOPOLOGIES = ("fanout", "eventbridge")  # ingress that can hold deliveries in flight during a switch
 CONSUMER_NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"  # DNS-like: safe in every AWS name
 CONSUMER_NAME_MAX_LENGTH = 40  # chars: leaves room for Pulumi's suffixes inside AWS's 80-char queue names
 DEFAULT_SOURCE = "com.example.orders"  # envelope source the producer fills in (demo domain)
@@ -33,18 +34,21 @@ VISIBILITY_TIMEOUT_FACTOR = 6  # AWS: queue visibility >= 6x the function timeou
 VISIBILITY_TIMEOUT_MAX_SECONDS = 43_200  # s: SQS limit (12 h)
 
 # --- Stack-wide options ----------------------------------------------------
+AWS_MANAGED_SNS_KEY = "alias/aws/sns"  # SSE for the fan-out topic when the stack has no key of its own
 FIFO = False
 RAW_DELIVERY = True  # SNS -> SQS: the body is the envelope itself, no SNS wrapper
 ENCRYPTIONS = ("sqs-managed", "kms")
 ENCRYPTION = "sqs-managed"  # SSE-SQS works with SNS and EventBridge, costs nothing
 IDEMPOTENCY = False
 IDEMPOTENCY_TTL_SECONDS = 3600  # s: a duplicate within an hour is processed once
+IDEMPOTENCY_TTL_MAX_SECONDS = 30 * 86_400  # s: a month; longer windows belong in the business data
 QUEUE_RETENTION_DAYS = 4  # days: the SQS default
 DLQ_RETENTION_DAYS = 14  # days: the SQS maximum, time to inspect and redrive
 RETENTION_DAYS_RANGE = (1, 14)  # days: SQS limits (60 s .. 14 d, in whole days here)
 LOG_RETENTION_DAYS = 30  # days
 LOG_RETENTION_CHOICES = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)  # CloudWatch Logs' allowed values
 ARCHIVE_RETENTION_DAYS = 7  # days: EventBridge archive for replay; 0 = keep forever
+ARCHIVE_RETENTION_MAX_DAYS = 36_500  # days: a century, EventBridge's practical ceiling
 PRODUCTION = False
 ALARM_EMAIL = None  # no alarm subscription unless configured
 DLQ_ALARM_THRESHOLD = 1  # messages: one dead letter is worth a look
@@ -58,6 +62,7 @@ SECONDS_PER_DAY = 86_400
 LAMBDA_RUNTIME = "python3.13"
 LAMBDA_ARCHITECTURE = "arm64"  # cheaper per GB-s than x86_64
 LAMBDA_LOG_FORMAT = "JSON"
+LOG_LEVEL = "INFO"  # Powertools log level: a healthy batch logs nothing at INFO, every failure does
 PRODUCER_HANDLER = "producer.handler"  # contract: DESIGN.md section 7
 CONSUMER_HANDLER = "consumer.handler"
 HANDLERS_DIR = "handlers"  # the Lambda package is this folder alone

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components import defaults, policies
 from components.config import StackConfig
+from components.grants import resolved
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,27 +56,16 @@ class StackKey(pulumi.ComponentResource):
         self.key_id = self.key.key_id
         self.register_outputs({"key_arn": self.key_arn, "key_id": self.key_id})
 
-    def allow_services(self, grants: Sequence[tuple[str, Sequence[pulumi.Input[str]]]]) -> aws.kms.KeyPolicy:
+    def allow_services(self, grants: Sequence[policies.SendGrant]) -> aws.kms.KeyPolicy:
         """Write the key policy: account administration, plus encrypt/decrypt for
-        each (service principal, exact source ARNs) that delivers to our queues."""
+        each service that delivers to our queues, from exactly its sources."""
         if self._policy is not None:
             raise RuntimeError("StackKey.allow_services called twice; a key has exactly one policy")
-        services = [service for service, _ in grants]
-        counts = [len(arns) for _, arns in grants]
-        flat = [arn for _, arns in grants for arn in arns]
-
-        def build(values: list) -> str:
-            account_id, region, *arns = values
-            resolved, start = [], 0
-            for service, count in zip(services, counts):
-                resolved.append(policies.SendGrant(service=service, source_arns=tuple(arns[start:start + count])))
-                start += count
-            return json.dumps(policies.key_policy(account_id, region, resolved))
-
         self._policy = aws.kms.KeyPolicy(
             f"{self._name}-policy",
             key_id=self.key.key_id,
-            policy=pulumi.Output.all(self._args.account_id, self._args.stack.region, *flat).apply(build),
+            policy=pulumi.Output.all(self._args.account_id, resolved(grants)).apply(
+                lambda a: json.dumps(policies.key_policy(a[0], self._args.stack.region, a[1]))),
             opts=pulumi.ResourceOptions(parent=self),
         )
         return self._policy

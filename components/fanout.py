@@ -7,10 +7,8 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from components import lambda_env, policies, routing
-from components.topology import Channel, ServiceGrant, TopologyArgs
-
-AWS_MANAGED_SNS_KEY = "alias/aws/sns"  # SSE for the topic when the stack has no key of its own
+from components import defaults, lambda_env, policies, routing
+from components.topology import Channel, TopologyArgs
 
 
 class Fanout(pulumi.ComponentResource):
@@ -24,11 +22,13 @@ class Fanout(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TopologyArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(self.TYPE, name, None, opts)
+        self._name = name
+        self._args = args
         stack = args.stack
         fifo = {"fifo_topic": True, "content_based_deduplication": True} if stack.fifo else {}
         self.topic = aws.sns.Topic(
             f"{name}-topic",
-            kms_master_key_id=args.kms_key_arn if args.kms_key_arn is not None else AWS_MANAGED_SNS_KEY,
+            kms_master_key_id=args.kms_key_arn if args.kms_key_arn is not None else defaults.AWS_MANAGED_SNS_KEY,
             tags=stack.tags,
             **fifo,
             opts=pulumi.ResourceOptions(parent=self),
@@ -40,32 +40,37 @@ class Fanout(pulumi.ComponentResource):
                 lambda a: json.dumps(policies.topic_policy(a[0], a[1]))),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self.channel = Channel(lambda_env.CHANNEL_SNS, self.topic.arn, self.topic.arn)
+        self.service_grants = [policies.SendGrant(service=policies.SNS_PRINCIPAL, source_arns=(self.topic.arn,))]
 
+    def grant_for(self, consumer_name: str) -> policies.SendGrant:
+        """Every consumer's queue (and DLQ, for SNS redrive) accepts this topic."""
+        return self.service_grants[0]
+
+    def connect(self, key_policy: pulumi.Resource | None = None) -> None:
+        """One subscription per consumer, once its queue policies (and the key policy) allow the topic."""
         subscriptions = {}
-        for consumer in args.consumers:
+        for consumer in self._args.consumers:
             consumer_name = consumer.config.name
-            queue_policies = consumer.accept_from(policies.SNS_PRINCIPAL, [self.topic.arn])
             match = consumer.config.match
             filtered = {} if match is None else {
                 "filter_policy": json.dumps(routing.filter_policy(match)),
                 "filter_policy_scope": "MessageBody",
             }
             subscription = aws.sns.TopicSubscription(
-                f"{name}-{consumer_name}-subscription",
+                f"{self._name}-{consumer_name}-subscription",
                 topic=self.topic.arn,
                 protocol="sqs",
                 endpoint=consumer.queue_arn,
-                raw_message_delivery=stack.raw_delivery,
+                raw_message_delivery=self._args.stack.raw_delivery,
                 # Messages SNS cannot deliver go to the consumer's DLQ instead of being dropped.
-                redrive_policy=consumer.dlq_arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
+                redrive_policy=consumer.dlq_arn.apply(lambda arn: json.dumps(policies.redrive_policy(arn))),
                 **filtered,
-                # Without the queue policy in place, the first deliveries fail.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=queue_policies),
+                # Without the policies in place, the first deliveries fail.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*consumer.policies, *filter(None, [key_policy])]),
             )
             subscriptions[consumer_name] = subscription.arn
 
-        self.channel = Channel(lambda_env.CHANNEL_SNS, self.topic.arn, self.topic.arn)
-        self.service_grants = [ServiceGrant(policies.SNS_PRINCIPAL, (self.topic.arn,))]
         self.topic_arn = self.topic.arn
         self.subscription_arns = pulumi.Output.all(**subscriptions)
         self.register_outputs({"topic_arn": self.topic_arn, "subscription_arns": self.subscription_arns})

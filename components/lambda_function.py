@@ -8,7 +8,7 @@ Not a component of its own: its resources are children of the caller, named
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +54,7 @@ class FunctionResources:
 
 
 def create_function(name: str, spec: FunctionSpec, parent: pulumi.Resource,
-                    depends_on: list[pulumi.Resource] | None = None) -> FunctionResources:
+                    depends_on: Sequence[pulumi.Resource] = ()) -> FunctionResources:
     """Role + log group + function, children of `parent`. The caller adds the role's policy."""
     child = pulumi.ResourceOptions(parent=parent)
     role = aws.iam.Role(
@@ -87,6 +87,6 @@ def create_function(name: str, spec: FunctionSpec, parent: pulumi.Resource,
         ),
         tags=dict(spec.tags),
         # The log group must exist first, or Lambda creates an unmanaged one without retention.
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[log_group, *(depends_on or [])]),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[log_group, *depends_on]),
     )
     return FunctionResources(role=role, log_group=log_group, function=function)

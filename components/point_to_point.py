@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pulumi
 
-from components import lambda_env
-from components.topology import Channel, ServiceGrant, TopologyArgs
+from components import lambda_env, policies
+from components.topology import Channel, TopologyArgs
 
 
 class PointToPoint(pulumi.ComponentResource):
     """No routing: one queue, one consumer. The producer's role grants the send;
-    the queue policy only enforces TLS (no service principal may send)."""
+    no service principal may write to the queue."""
 
     TYPE = "messaging:topology:PointToPoint"
 
@@ -20,9 +20,14 @@ class PointToPoint(pulumi.ComponentResource):
     def __init__(self, name: str, args: TopologyArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(self.TYPE, name, None, opts)
         (consumer,) = args.consumers  # config validation guarantees exactly one
-        consumer.accept_from(None, [])
         self.channel = Channel(lambda_env.CHANNEL_SQS, consumer.queue_url, consumer.queue_arn)
-        self.service_grants: list[ServiceGrant] = []  # only the producer's role writes here
+        self.service_grants: list[policies.SendGrant] = []
+
+    def grant_for(self, consumer_name: str) -> policies.SendGrant | None:
+        return None
+
+    def connect(self, key_policy: pulumi.Resource | None = None) -> None:
+        """Nothing to route: the producer's own role sends to the queue."""
         self.channel_kind = pulumi.Output.from_input(self.channel.kind)
         self.target = self.channel.target
         self.register_outputs({"channel_kind": self.channel_kind, "target": self.target})

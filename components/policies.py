@@ -28,10 +28,21 @@ SEND_ACTIONS = {"sqs": ("sqs:SendMessage",), "sns": ("sns:Publish",), "events": 
 
 @dataclass(frozen=True, kw_only=True)
 class SendGrant:
-    """Lets one AWS service send to a queue on behalf of exactly these sources."""
+    """Lets one AWS service send to a queue (or use the key) on behalf of exactly these sources.
+
+    The components pass the sources as Outputs; the policy functions get them resolved.
+    """
 
     service: str  # e.g. sns.amazonaws.com
-    source_arns: tuple[str, ...]  # the topic or rule ARNs (aws:SourceArn)
+    source_arns: tuple  # the topic or rule ARNs (aws:SourceArn)
+
+
+def redrive_policy(dead_letter_arn: str, max_receive_count: int | None = None) -> dict:
+    """Where undeliverable messages go: a queue's redrive (with its receive count) or an SNS subscription's."""
+    policy: dict = {"deadLetterTargetArn": dead_letter_arn}
+    if max_receive_count is not None:
+        policy["maxReceiveCount"] = max_receive_count
+    return policy
 
 
 def deny_insecure_transport(resource_arn: str, action: str) -> dict:
@@ -160,6 +171,7 @@ KMS_ADMIN_ACTIONS = (
     "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:EnableKey", "kms:DisableKey",
     "kms:UpdateKeyDescription", "kms:TagResource", "kms:UntagResource", "kms:ListResourceTags",
     "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant",
+    "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias",
 )
 # What the account's own principals may do, subject to their IAM policies.
 KMS_USE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -17,7 +18,10 @@ from components.topology import Channel
 @dataclass(frozen=True, kw_only=True)
 class ProducerArgs:
     stack: StackConfig
-    channel: Channel
+    channel: Channel  # where it publishes
+    # Resources that must exist before the producer is pointed at the channel: the
+    # routes behind it, so nothing is published into a topic or bus that delivers nowhere.
+    wait_for: Sequence[pulumi.Resource] = ()
     kms_key_arn: pulumi.Input[str] | None = None
 
 
@@ -43,12 +47,12 @@ class Producer(pulumi.ComponentResource):
                 lambda_env.DEFAULT_SOURCE: stack.source,
                 lambda_env.FIFO: lambda_env.flag(stack.fifo),
                 lambda_env.SERVICE_NAME: name,
-                lambda_env.LOG_LEVEL: "INFO",
+                lambda_env.LOG_LEVEL: defaults.LOG_LEVEL,
             },
             region=stack.region,
             log_retention_days=stack.log_retention_days,
             tags=stack.tags,
-        ), parent=self)
+        ), parent=self, depends_on=list(args.wait_for))
         # Sending to an encrypted queue or topic needs the key; PutEvents does not (the bus uses an AWS-owned key).
         send_key = args.kms_key_arn if channel.kind != lambda_env.CHANNEL_EVENTS else None
         self.role_policy = aws.iam.RolePolicy(
@@ -58,7 +62,7 @@ class Producer(pulumi.ComponentResource):
                 lambda a: json.dumps(policies.producer_role_policy(
                     channel=channel.kind, target_arn=a[0], log_group_arn=a[1], kms_key_arn=a[2],
                 ))),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.wait_for)),
         )
         self.function_name = fn.function.name
         self.function_arn = fn.function.arn

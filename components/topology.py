@@ -1,8 +1,15 @@
 """What every topology component takes and gives.
 
-A topology owns only the ingress (topic and subscriptions, or bus, archive,
-rules and targets) and tells each consumer which source may send to it. It
-exposes the channel the producer publishes to.
+A topology owns only the ingress. It is built in two steps so that policies
+can name its sources before anything routes through them:
+
+1. the constructor creates the sources (the topic, or the bus and one rule per
+   consumer) and says which service may send to which consumer (`grant_for`);
+2. once the consumers' queue policies (and the stack key's policy) exist,
+   `connect()` creates the routes (subscriptions or targets) that depend on them.
+
+A stack can hold two topologies at once while it switches: the new one the
+producer publishes to, and the one it drains (`messaging:previousTopology`).
 """
 
 from __future__ import annotations
@@ -23,14 +30,6 @@ class TopologyArgs:
     account_id: pulumi.Input[str]
     alarm_topic_arn: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str] | None = None
-
-
-@dataclass(frozen=True)
-class ServiceGrant:
-    """A service principal that writes to our queues on behalf of exactly these sources."""
-
-    service: str
-    source_arns: tuple[pulumi.Output[str], ...]
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,12 @@ BAD_CONFIGS = [
      "messaging:source: \"aws.orders\" is not allowed; give a non-empty name of at most 256 characters not starting with 'aws.'"),
     ("idempotency window of zero", stack_config("fanout", ONE, idempotency=True, idempotencyTtlSeconds=0),
      "messaging:idempotencyTtlSeconds: 0 is not allowed"),
+    ("misspelled stack key", {**stack_config("fanout", ONE), "messaging:topolgy": "eventbridge"},
+     "messaging:topolgy: unknown key; known keys are topology, previousTopology"),
+    ("previous topology equal to the topology", stack_config("fanout", ONE, previousTopology="fanout"),
+     'messaging:previousTopology: "fanout" is not allowed; name the topology you are switching away from, one of fanout, eventbridge and not messaging:topology itself'),
+    ("previous topology point-to-point", stack_config("fanout", ONE, previousTopology="point-to-point"),
+     'messaging:previousTopology: "point-to-point" is not allowed'),
     ("region missing", {k: v for k, v in stack_config("fanout", ONE).items() if k != "aws:region"},
      "aws:region: not set"),
 ]

@@ -59,3 +59,50 @@ def test_queue_policies_are_owned_by_the_consumer_not_the_topology(per_topology)
         for role in ("queue", "dlq"):
             policy = d.named(f"inventory-{role}-policy")
             assert policy.parent == d.named("inventory").urn
+
+
+# --- the no-loss switch: the previous topology drains while the producer moves ---------
+
+def route_urns(deployment):
+    return {r.urn for r in deployment.registrations
+            if r.typ in ("aws:sns/topicSubscription:TopicSubscription", "aws:cloudwatch/eventTarget:EventTarget")}
+
+
+@pytest.mark.parametrize(("topology", "previous"), [("eventbridge", "fanout"), ("fanout", "eventbridge")])
+def test_while_draining_both_ingresses_deliver_and_each_queue_accepts_both_sources(topology, previous):
+    d = run_program(stack_config(topology, [{"name": "inventory", "match": {"type": ["OrderCreated"]}}],
+                                 previousTopology=previous))
+    topic_arn = d.output("fanout-topic", "arn")
+    rule_arn = d.output("eventbridge-inventory-rule", "arn")
+    assert d.named("fanout-inventory-subscription").inputs["endpoint"] == d.output("inventory-queue", "arn")
+    assert d.named("eventbridge-inventory-target").inputs["arn"] == d.output("inventory-queue", "arn")
+    for role in ("queue", "dlq"):
+        statements = d.named(f"inventory-{role}-policy").json_input("policy")["Statement"]
+        sources = {s["Principal"]["Service"]: s["Condition"]["ArnEquals"]["aws:SourceArn"] for s in statements if s["Effect"] == "Allow"}
+        assert sources == {"sns.amazonaws.com": [topic_arn], "events.amazonaws.com": [rule_arn]}
+    channel = d.named("producer-function").inputs["environment"]["variables"]
+    expected_target = d.output("eventbridge-bus", "name") if topology == "eventbridge" else topic_arn
+    assert channel["MESSAGING_TARGET"] == expected_target
+
+
+def test_draining_keeps_the_previous_topology_resources_under_their_urns():
+    before = run_program(stack_config("fanout", ONE_CONSUMER))
+    during = run_program(stack_config("eventbridge", ONE_CONSUMER, previousTopology="fanout"))
+    fanout_urns = {r.urn for r in before.registrations if "messaging:topology:Fanout" in r.urn}
+    assert fanout_urns and fanout_urns <= {r.urn for r in during.registrations}
+
+
+def test_the_producer_moves_only_after_every_route_of_both_topologies_exists():
+    d = run_program(stack_config("eventbridge", ONE_CONSUMER, previousTopology="fanout"))
+    routes = route_urns(d)
+    assert len(routes) == 2
+    for name in ("producer-function", "producer-role-policy"):
+        assert routes <= set(d.named(name).dependencies), name
+
+
+@pytest.mark.parametrize("topology", ["fanout", "eventbridge"])
+def test_routes_wait_for_the_queue_policies_and_the_key_policy(topology):
+    d = run_program(stack_config(topology, ONE_CONSUMER, encryption="kms"))
+    (key_policy,) = d.of_type("aws:kms/keyPolicy:KeyPolicy")
+    (route,) = [d.by_urn(urn) for urn in route_urns(d)]
+    assert {d.named("inventory-queue-policy").urn, d.named("inventory-dlq-policy").urn, key_policy.urn} <= set(route.dependencies)
