@@ -14,7 +14,6 @@ from typing import Callable
 Processor = Callable[[dict], None]
 REGISTRY: dict[str, Processor] = {}
 
-ORDER_SOURCE = "com.example.orders"
 ORDER_EVENTS = frozenset({"OrderCreated", "OrderShipped", "OrderCancelled", "OrderDelivered"})
 ORDER_REQUIRED = ("customerName", "customerAddress")
 

@@ -106,7 +106,7 @@ def test_fifo_eventbridge_keeps_one_group_per_consumer_so_a_poison_event_takes_i
     assert len(analytics["dead_lettered"]) > len(expected["consumers"]["analytics"]["dead_lettered"])
 
 
-@pytest.mark.parametrize("topology", ["fanout", "point-to-point"])
+@pytest.mark.parametrize("topology", ["fanout", "eventbridge", "point-to-point"])
 def test_a_duplicate_is_processed_twice_without_idempotency_and_once_with_it(emulate, topology):
     consumers = [{"name": "orders"}]
     twice = [order("dup", "OrderCreated", total=5), order("dup", "OrderCreated", total=5)]
@@ -117,3 +117,12 @@ def test_a_duplicate_is_processed_twice_without_idempotency_and_once_with_it(emu
     assert plain["consumers"]["orders"]["processed"] == ["dup", "dup"]
     assert guarded["consumers"]["orders"]["processed"] == ["dup"]
     assert guarded["consumers"]["orders"]["dead_lettered"] == []
+
+
+@pytest.mark.parametrize(("topology", "previous"), [("eventbridge", "fanout"), ("fanout", "eventbridge")])
+def test_while_the_previous_topology_drains_routing_is_unchanged_and_no_route_is_blocked(emulate, topology, previous):
+    report = emulate(DEV_CONSUMERS, topology, DEV_MESSAGES, previousTopology=previous)
+
+    assert report["blocked_routes"] == []
+    assert normalized(report) == expected_report(DEV_CONSUMERS, DEV_SELECTORS, DEV_MESSAGES)
+    assert_accounted(report, DEV_MESSAGES)

@@ -1,6 +1,8 @@
 """Facts stated in two places for tools that cannot import each other agree."""
 
+import importlib.util
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,19 @@ def test_there_is_a_dev_stack():
 def test_the_processors_config_accepts_are_exactly_those_the_handlers_register():
     registered = set(re.findall(r'@register\("([^"]+)"\)', (ROOT / "handlers" / "processors.py").read_text()))
     assert registered == set(defaults.PROCESSORS)
+
+
+def test_the_handlers_fallbacks_equal_the_program_defaults():
+    # The consumer must work with no environment beyond the region, so handlers/env.py
+    # carries its own fallbacks; they must say what components/defaults.py says.
+    spec = importlib.util.spec_from_file_location("handler_env", ROOT / "handlers" / "env.py")
+    handler_env = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = handler_env  # dataclasses look their module up while it loads
+    try:
+        spec.loader.exec_module(handler_env)
+    finally:
+        del sys.modules[spec.name]
+    assert handler_env.DEFAULTS[handler_env.DEFAULT_SOURCE] == defaults.DEFAULT_SOURCE
+    assert handler_env.DEFAULTS[handler_env.PROCESSOR] == defaults.PROCESSOR
+    assert handler_env.DEFAULTS[handler_env.IDEMPOTENCY_TTL_SECONDS] == str(defaults.IDEMPOTENCY_TTL_SECONDS)
+    assert handler_env.DEFAULTS[handler_env.FIFO] == lambda_env.flag(defaults.FIFO)

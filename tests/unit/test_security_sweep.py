@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from pulumi_harness import ACCOUNT, run_program, stack_config
+from components import defaults
+from pulumi_harness import ACCOUNT, DEMO_CONSUMERS, run_program, stack_config
 
 TOPOLOGIES = ("point-to-point", "fanout", "eventbridge")
 COMBINATIONS = [
@@ -141,7 +142,8 @@ def test_no_message_is_dropped_silently_every_delivery_path_has_a_dead_letter_qu
         if sub.inputs["protocol"] == "sqs":
             dlq_arns.add(sub.json_input("redrivePolicy")["deadLetterTargetArn"])
     for target in d.of_type("aws:cloudwatch/eventTarget:EventTarget"):
-        assert target.inputs["retryPolicy"]["maximumRetryAttempts"] >= 0
+        assert target.inputs["retryPolicy"] == {"maximumEventAgeInSeconds": defaults.EVENTBRIDGE_MAX_EVENT_AGE_SECONDS,
+                                                "maximumRetryAttempts": defaults.EVENTBRIDGE_MAX_RETRY_ATTEMPTS}
         dlq_arns.add(target.inputs["deadLetterConfig"]["arn"])
     assert dlq_arns <= queue_arns
     alarmed = {a.inputs["dimensions"]["QueueName"] for a in d.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
@@ -217,3 +219,20 @@ def test_the_stack_key_lets_exactly_the_delivering_service_use_it(combo):
             assert uses_key is (options["topology"] != "eventbridge")
         else:
             assert uses_key, role_policy.name
+
+
+def test_each_consumer_queue_and_dlq_accept_exactly_their_own_topic_or_rule(combo):
+    options, d = combo
+    topology = options["topology"]
+    names = ["inventory"] if topology == "point-to-point" else [c["name"] for c in DEMO_CONSUMERS]
+    for name in names:
+        if topology == "fanout":
+            expected = {"sns.amazonaws.com": [d.output("fanout-topic", "arn")]}
+        elif topology == "eventbridge":
+            expected = {"events.amazonaws.com": [d.output(f"eventbridge-{name}-rule", "arn")]}
+        else:
+            expected = {}
+        for role in ("queue", "dlq"):
+            allows = [s for s in d.named(f"{name}-{role}-policy").json_input("policy")["Statement"] if s["Effect"] == "Allow"]
+            assert {s["Principal"]["Service"]: s["Condition"]["ArnEquals"]["aws:SourceArn"] for s in allows} == expected
+            assert all(s["Resource"] == d.output(f"{name}-{role}", "arn") and s["Action"] == "sqs:SendMessage" for s in allows)
