@@ -171,3 +171,12 @@ def test_eventbridge_detail_given_as_a_string_is_unwrapped_too():
     inner = order("str-detail")
     body = json.dumps({"version": "0", "id": "e", "detail-type": "OrderCreated", "source": "s", "detail": json.dumps(inner)})
     assert envelopes.unwrap(body) == inner
+
+
+def test_the_notification_in_awss_sns_sample_event_unwraps_to_the_same_envelope_as_sns_in_sqs():
+    # AWS's SNS sample event carries the notification object that SNS also writes, as
+    # JSON, into an SQS body (non-raw delivery); both unwrap through the one path.
+    notification = load_event("sns_event.json")["Records"][0]["Sns"]
+    from_sns = envelopes.unwrap(json.dumps(notification))
+    from_sqs = envelopes.unwrap(load_event("sns_in_sqs.json")["Records"][0]["body"])
+    assert from_sns == from_sqs == json.loads(notification["Message"])
