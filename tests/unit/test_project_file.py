@@ -102,3 +102,10 @@ def test_the_handlers_fallbacks_equal_the_program_defaults():
     assert handler_env.DEFAULTS[handler_env.PROCESSOR] == defaults.PROCESSOR
     assert handler_env.DEFAULTS[handler_env.IDEMPOTENCY_TTL_SECONDS] == str(defaults.IDEMPOTENCY_TTL_SECONDS)
     assert handler_env.DEFAULTS[handler_env.FIFO] == lambda_env.flag(defaults.FIFO)
+
+
+def test_components_are_infrastructure_only_and_never_import_handlers_or_the_emulator():
+    for path in (ROOT / "components").glob("*.py"):
+        source = path.read_text()
+        for other in ("handlers", "emulator"):
+            assert not re.search(rf"^\s*(from|import)\s+{other}\b", source, re.M), f"{path.name} imports {other}"
