@@ -1,7 +1,7 @@
 """Environment variable names the handlers read (the runtime contract).
 
 The handlers define the same names in handlers/env.py; components never
-import handlers/, so tests/unit/test_handler_contract.py checks both agree.
+import handlers/, so tests/unit/test_project_file.py checks both agree.
 """
 
 CHANNEL = "MESSAGING_CHANNEL"  # producer: sqs | sns | events
