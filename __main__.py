@@ -36,7 +36,8 @@ ingress = build_ingress(IngressArgs(key=key, topology=TopologyArgs(
     stack=config, consumers=consumers, account_id=account_id, alarm_topic_arn=alarms.topic_arn, kms_key_arn=kms_key_arn,
 )))
 producer = Producer("producer", ProducerArgs(
-    stack=config, channel=ingress.current.channel, kms_key_arn=kms_key_arn, wait_for=ingress.components,
+    stack=config, channel=ingress.current.channel, draining=[t.channel for t in ingress.draining],
+    kms_key_arn=kms_key_arn, wait_for=ingress.components,
 ))
 
 pulumi.export("topology", config.topology)

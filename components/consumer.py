@@ -106,18 +106,13 @@ class Consumer(pulumi.ComponentResource):
             region=stack.region,
             log_retention_days=stack.log_retention_days,
             tags=tags,
-        ), parent=self)
+        ), parent=self, role_policy=lambda log_group_arn: pulumi.Output.all(
+            self.queue.arn, log_group_arn, args.idempotency_table_arn, args.kms_key_arn,
+        ).apply(lambda a: json.dumps(policies.consumer_role_policy(
+            queue_arn=a[0], log_group_arn=a[1], table_arn=a[2], kms_key_arn=a[3],
+        ))))
         self.function = fn.function
-        self.role_policy = aws.iam.RolePolicy(
-            f"{name}-role-policy",
-            role=fn.role.id,
-            policy=pulumi.Output.all(
-                self.queue.arn, fn.log_group.arn, args.idempotency_table_arn, args.kms_key_arn,
-            ).apply(lambda a: json.dumps(policies.consumer_role_policy(
-                queue_arn=a[0], log_group_arn=a[1], table_arn=a[2], kms_key_arn=a[3],
-            ))),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        self.role_policy = fn.role_policy
         self.event_source_mapping = aws.lambda_.EventSourceMapping(
             f"{name}-event-source",
             event_source_arn=self.queue.arn,

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from components import defaults, lambda_env, policies, routing
 from components.alarms import create_dlq_alarm
-from components.consumer import data_options, queue_encryption
+from components.consumer import queue_encryption
 from components.topology import Channel, TopologyArgs
 
 
@@ -29,8 +29,10 @@ class EventBridge(pulumi.ComponentResource):
         self._name = name
         self._args = args
         stack = args.stack
+        # Tagged with their own topology, which is not the stack's while they drain.
+        tags = {**stack.tags, "topology": name}
         child = pulumi.ResourceOptions(parent=self)
-        self.bus = aws.cloudwatch.EventBus(f"{name}-bus", tags=stack.tags, opts=child)
+        self.bus = aws.cloudwatch.EventBus(f"{name}-bus", tags=tags, opts=child)
         # Keeps every event for replay after a consumer bug (0 days = forever).
         self.archive = aws.cloudwatch.EventArchive(
             f"{name}-archive",
@@ -48,7 +50,7 @@ class EventBridge(pulumi.ComponentResource):
                 name=consumer_name,
                 event_bus_name=self.bus.name,
                 event_pattern=json.dumps(routing.event_pattern(consumer.config.match)),
-                tags=stack.tags,
+                tags=tags,
                 opts=child,
             )
 
@@ -60,10 +62,11 @@ class EventBridge(pulumi.ComponentResource):
             self.delivery_dlq = aws.sqs.Queue(
                 f"{name}-delivery-dlq",
                 message_retention_seconds=stack.dlq_retention_days * defaults.SECONDS_PER_DAY,
-                tags=stack.tags,
+                tags=tags,
                 **queue_encryption(args.kms_key_arn),
-                # Leaving eventbridge must not delete undelivered events: the queue stays in the account.
-                opts=pulumi.ResourceOptions(parent=self, protect=stack.production, retain_on_delete=True),
+                # Leaving eventbridge must not delete undelivered events: the queue stays in the
+                # account. Retained rather than protected, so the switch itself is not blocked.
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
             self.delivery_dlq_policy = aws.sqs.QueuePolicy(
                 f"{name}-delivery-dlq-policy",
@@ -78,7 +81,7 @@ class EventBridge(pulumi.ComponentResource):
                 queue_name=self.delivery_dlq.name,
                 description="Events EventBridge could not deliver to a FIFO consumer queue",
                 topic_arn=args.alarm_topic_arn,
-                tags=stack.tags,
+                tags=tags,
                 parent=self,
             )
 

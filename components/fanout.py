@@ -25,11 +25,13 @@ class Fanout(pulumi.ComponentResource):
         self._name = name
         self._args = args
         stack = args.stack
+        # Tagged with their own topology, which is not the stack's while they drain.
+        tags = {**stack.tags, "topology": name}
         fifo = {"fifo_topic": True, "content_based_deduplication": True} if stack.fifo else {}
         self.topic = aws.sns.Topic(
             f"{name}-topic",
             kms_master_key_id=args.kms_key_arn if args.kms_key_arn is not None else defaults.AWS_MANAGED_SNS_KEY,
-            tags=stack.tags,
+            tags=tags,
             **fifo,
             opts=pulumi.ResourceOptions(parent=self),
         )

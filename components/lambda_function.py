@@ -8,7 +8,7 @@ Not a component of its own: its resources are children of the caller, named
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,12 +50,18 @@ class FunctionSpec:
 class FunctionResources:
     role: aws.iam.Role
     log_group: aws.cloudwatch.LogGroup
+    role_policy: aws.iam.RolePolicy
     function: aws.lambda_.Function
 
 
 def create_function(name: str, spec: FunctionSpec, parent: pulumi.Resource,
+                    role_policy: Callable[[pulumi.Output[str]], pulumi.Output[str]],
                     depends_on: Sequence[pulumi.Resource] = ()) -> FunctionResources:
-    """Role + log group + function, children of `parent`. The caller adds the role's policy."""
+    """Role + log group + the role's policy + function, children of `parent`.
+
+    `role_policy` builds the policy document from the log group's ARN. The
+    function waits for its policy, so new code never runs with old permissions.
+    """
     child = pulumi.ResourceOptions(parent=parent)
     role = aws.iam.Role(
         f"{name}-role",
@@ -68,6 +74,12 @@ def create_function(name: str, spec: FunctionSpec, parent: pulumi.Resource,
         retention_in_days=spec.log_retention_days,
         tags=dict(spec.tags),
         opts=child,
+    )
+    policy = aws.iam.RolePolicy(
+        f"{name}-role-policy",
+        role=role.id,
+        policy=role_policy(log_group.arn),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
     )
     function = aws.lambda_.Function(
         f"{name}-function",
@@ -87,6 +99,6 @@ def create_function(name: str, spec: FunctionSpec, parent: pulumi.Resource,
         ),
         tags=dict(spec.tags),
         # The log group must exist first, or Lambda creates an unmanaged one without retention.
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[log_group, *depends_on]),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[log_group, policy, *depends_on]),
     )
-    return FunctionResources(role=role, log_group=log_group, function=function)
+    return FunctionResources(role=role, log_group=log_group, role_policy=policy, function=function)

@@ -125,12 +125,14 @@ def consumer_role_policy(*, queue_arn: str, log_group_arn: str, table_arn: str |
     return {"Version": VERSION, "Statement": statements}
 
 
-def producer_role_policy(*, channel: str, target_arn: str, log_group_arn: str, kms_key_arn: str | None) -> dict:
-    """What the producer may do: send to exactly its one target, and log."""
+def producer_role_policy(*, targets: Sequence[tuple[str, str]], log_group_arn: str, kms_key_arn: str | None) -> dict:
+    """What the producer may do: send to exactly its target (first) and, while a
+    topology drains, to the previous one too; log; and use the key where it encrypts."""
     statements = [
-        _allow("SendToTarget", SEND_ACTIONS[channel], [target_arn]),
-        logs_statement(log_group_arn),
+        _allow("SendToTarget" if index == 0 else f"SendToDrainingTarget{index}", SEND_ACTIONS[channel], [target_arn])
+        for index, (channel, target_arn) in enumerate(targets)
     ]
+    statements.append(logs_statement(log_group_arn))
     if kms_key_arn is not None:
         statements.append(_allow("EncryptMessages", KMS_ENCRYPT_ACTIONS, [kms_key_arn]))
     return {"Version": VERSION, "Statement": statements}

@@ -19,6 +19,9 @@ from components.topology import Channel
 class ProducerArgs:
     stack: StackConfig
     channel: Channel  # where it publishes
+    # Channels it published to before a switch: it may still send there until the update
+    # has moved it, so an invocation on the old environment is never refused.
+    draining: Sequence[Channel] = ()
     # Resources that must exist before the producer is pointed at the channel: the
     # routes behind it, so nothing is published into a topic or bus that delivers nowhere.
     wait_for: Sequence[pulumi.Resource] = ()
@@ -37,6 +40,17 @@ class Producer(pulumi.ComponentResource):
     def __init__(self, name: str, args: ProducerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(self.TYPE, name, None, opts)
         stack, channel = args.stack, args.channel
+        channels = [channel, *args.draining]
+        # Sending to an encrypted queue or topic needs the key; PutEvents does not (the bus uses an AWS-owned key).
+        encrypts = any(c.kind != lambda_env.CHANNEL_EVENTS for c in channels)
+        send_key = args.kms_key_arn if encrypts else None
+
+        def role_policy(log_group_arn: pulumi.Output[str]) -> pulumi.Output[str]:
+            return pulumi.Output.all(log_group_arn, send_key, *[c.target_arn for c in channels]).apply(
+                lambda a: json.dumps(policies.producer_role_policy(
+                    targets=list(zip([c.kind for c in channels], a[2:])), log_group_arn=a[0], kms_key_arn=a[1],
+                )))
+
         fn = create_function(name, FunctionSpec(
             handler=defaults.PRODUCER_HANDLER,
             timeout_seconds=defaults.PRODUCER_TIMEOUT_SECONDS,
@@ -52,18 +66,8 @@ class Producer(pulumi.ComponentResource):
             region=stack.region,
             log_retention_days=stack.log_retention_days,
             tags=stack.tags,
-        ), parent=self, depends_on=list(args.wait_for))
-        # Sending to an encrypted queue or topic needs the key; PutEvents does not (the bus uses an AWS-owned key).
-        send_key = args.kms_key_arn if channel.kind != lambda_env.CHANNEL_EVENTS else None
-        self.role_policy = aws.iam.RolePolicy(
-            f"{name}-role-policy",
-            role=fn.role.id,
-            policy=pulumi.Output.all(channel.target_arn, fn.log_group.arn, send_key).apply(
-                lambda a: json.dumps(policies.producer_role_policy(
-                    channel=channel.kind, target_arn=a[0], log_group_arn=a[1], kms_key_arn=a[2],
-                ))),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.wait_for)),
-        )
+        ), parent=self, role_policy=role_policy, depends_on=list(args.wait_for))
+        self.role_policy = fn.role_policy
         self.function_name = fn.function.name
         self.function_arn = fn.function.arn
         self.register_outputs({"function_name": self.function_name, "function_arn": self.function_arn})

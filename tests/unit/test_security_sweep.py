@@ -13,11 +13,17 @@ from pulumi_harness import ACCOUNT, DEMO_CONSUMERS, run_program, stack_config
 
 TOPOLOGIES = ("point-to-point", "fanout", "eventbridge")
 COMBINATIONS = [
-    dict(topology=t, fifo=f, idempotency=i, encryption=e, production=p)
+    dict(topology=t, fifo=f, idempotency=i, encryption=e, production=p, previousTopology=None)
     for t, f, i, e, p in itertools.product(TOPOLOGIES, (False, True), (False, True), ("sqs-managed", "kms"), (False, True))
+] + [
+    # Mid-switch: the previous topology drains while the producer publishes to the new one.
+    dict(topology=t, fifo=f, idempotency=False, encryption=e, production=True, previousTopology=prev)
+    for (t, prev), f, e in itertools.product((("eventbridge", "fanout"), ("fanout", "eventbridge")), (False, True), ("sqs-managed", "kms"))
 ]
-IDS = ["{topology}-{fifo}-{idempotency}-{encryption}-{production}".format(
-    **{k: ({True: "on", False: "off"}.get(v, v) if k != "topology" else v) for k, v in c.items()}) for c in COMBINATIONS]
+IDS = ["{topology}-{fifo}-{idempotency}-{encryption}-{production}{drain}".format(
+    drain=f"-from-{c['previousTopology']}" if c["previousTopology"] else "",
+    **{k: ({True: "on", False: "off"}.get(v, v) if k != "topology" else v) for k, v in c.items() if k != "previousTopology"})
+    for c in COMBINATIONS]
 
 # Types AWS lets us tag, and must carry project / stack / topology.
 TAGGABLE = {
@@ -38,8 +44,14 @@ STAR_RESOURCE_ALLOWED = {"aws:kms/keyPolicy:KeyPolicy"}
 
 
 @functools.cache
-def _deployment(topology, fifo, idempotency, encryption, production):
-    return run_program(stack_config(topology, fifo=fifo, idempotency=idempotency, encryption=encryption, production=production))
+def _deployment(topology, fifo, idempotency, encryption, production, previousTopology):
+    options = {"previousTopology": previousTopology} if previousTopology else {}
+    return run_program(stack_config(topology, fifo=fifo, idempotency=idempotency, encryption=encryption,
+                                    production=production, **options))
+
+
+def ingress_topologies(options):
+    return {options["topology"], *filter(None, [options["previousTopology"]])}
 
 
 @pytest.fixture(params=COMBINATIONS, ids=IDS)
@@ -172,19 +184,22 @@ def test_every_taggable_resource_carries_project_stack_and_topology(combo):
     for resource in d.resources:
         if resource.typ in TAGGABLE:
             tags = resource.inputs.get("tags", {})
+            # Ingress resources carry their own topology (a draining one is not the stack's).
+            owner = resource.urn.split("messaging:topology:")[1].split("$")[0] if "messaging:topology:" in resource.urn else None
+            expected = {"Fanout": "fanout", "EventBridge": "eventbridge", None: options["topology"]}[owner]
             assert {k: tags.get(k) for k in ("project", "stack", "topology")} == {
-                "project": "messaging", "stack": "dev", "topology": options["topology"]}, resource.name
+                "project": "messaging", "stack": "dev", "topology": expected}, resource.name
 
 
 def test_in_production_every_queue_is_protected_and_retained(combo):
     options, d = combo
     for queue in d.of_type("aws:sqs/queue:Queue"):
-        assert queue.protect is options["production"], queue.name
         if "messaging:topology:" in queue.urn:
-            # A queue a topology switch can remove is always retained, production or not.
-            assert queue.retain_on_delete is True, queue.name
+            # A queue a topology switch removes is always retained (not protected, which
+            # would block the switch itself), production or not.
+            assert (queue.protect, queue.retain_on_delete) == (False, True), queue.name
         else:
-            assert queue.retain_on_delete is options["production"], queue.name
+            assert (queue.protect, queue.retain_on_delete) == (options["production"], options["production"]), queue.name
 
 
 def test_fifo_stacks_use_fifo_queues_for_consumers_and_a_fifo_topic_for_fanout(combo):
@@ -210,13 +225,13 @@ def test_the_stack_key_lets_exactly_the_delivering_service_use_it(combo):
     assert key.inputs["enableKeyRotation"] is True
     (policy,) = d.of_type("aws:kms/keyPolicy:KeyPolicy")
     services = {s["Principal"].get("Service") for s in policy.json_input("policy")["Statement"]} - {None}
-    expected = {"point-to-point": set(), "fanout": {"sns.amazonaws.com"}, "eventbridge": {"events.amazonaws.com"}}[options["topology"]]
-    assert services == expected | {"cloudwatch.amazonaws.com"}
+    expected_by = {"point-to-point": set(), "fanout": {"sns.amazonaws.com"}, "eventbridge": {"events.amazonaws.com"}}
+    assert services == set().union(*(expected_by[t] for t in ingress_topologies(options))) | {"cloudwatch.amazonaws.com"}
     for role_policy in d.of_type("aws:iam/rolePolicy:RolePolicy"):
         uses_key = key.outputs["arn"] in role_policy.inputs["policy"]
         if role_policy.name == "producer-role-policy":
             # PutEvents needs no key: the producer gets one only to send to a queue or topic.
-            assert uses_key is (options["topology"] != "eventbridge")
+            assert uses_key is (ingress_topologies(options) != {"eventbridge"})
         else:
             assert uses_key, role_policy.name
 
@@ -226,12 +241,11 @@ def test_each_consumer_queue_and_dlq_accept_exactly_their_own_topic_or_rule(comb
     topology = options["topology"]
     names = ["inventory"] if topology == "point-to-point" else [c["name"] for c in DEMO_CONSUMERS]
     for name in names:
-        if topology == "fanout":
-            expected = {"sns.amazonaws.com": [d.output("fanout-topic", "arn")]}
-        elif topology == "eventbridge":
-            expected = {"events.amazonaws.com": [d.output(f"eventbridge-{name}-rule", "arn")]}
-        else:
-            expected = {}
+        expected = {}
+        if "fanout" in ingress_topologies(options):
+            expected["sns.amazonaws.com"] = [d.output("fanout-topic", "arn")]
+        if "eventbridge" in ingress_topologies(options):
+            expected["events.amazonaws.com"] = [d.output(f"eventbridge-{name}-rule", "arn")]
         for role in ("queue", "dlq"):
             allows = [s for s in d.named(f"{name}-{role}-policy").json_input("policy")["Statement"] if s["Effect"] == "Allow"]
             assert {s["Principal"]["Service"]: s["Condition"]["ArnEquals"]["aws:SourceArn"] for s in allows} == expected

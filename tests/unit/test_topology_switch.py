@@ -106,3 +106,35 @@ def test_routes_wait_for_the_queue_policies_and_the_key_policy(topology):
     (key_policy,) = d.of_type("aws:kms/keyPolicy:KeyPolicy")
     (route,) = [d.by_urn(urn) for urn in route_urns(d)]
     assert {d.named("inventory-queue-policy").urn, d.named("inventory-dlq-policy").urn, key_policy.urn} <= set(route.dependencies)
+
+
+@pytest.mark.parametrize(("topology", "previous"), [("eventbridge", "fanout"), ("fanout", "eventbridge")])
+def test_while_draining_the_producer_may_still_send_to_the_old_channel_and_waits_for_its_policy(topology, previous):
+    d = run_program(stack_config(topology, ONE_CONSUMER, previousTopology=previous))
+    statements = d.named("producer-role-policy").json_input("policy")["Statement"]
+    targets = {"fanout": ("sns:Publish", d.output("fanout-topic", "arn")),
+               "eventbridge": ("events:PutEvents", d.output("eventbridge-bus", "arn"))}
+    action, arn = targets[topology]
+    assert statements[0] == {"Sid": "SendToTarget", "Effect": "Allow", "Action": [action], "Resource": [arn]}
+    action, arn = targets[previous]
+    assert statements[1] == {"Sid": "SendToDrainingTarget1", "Effect": "Allow", "Action": [action], "Resource": [arn]}
+    # New code never runs with old permissions: the function waits for its role policy.
+    assert d.named("producer-role-policy").urn in d.named("producer-function").dependencies
+
+
+@pytest.mark.parametrize(("topology", "previous"), [("eventbridge", "fanout"), ("fanout", "eventbridge")])
+def test_ending_the_drain_only_removes_the_old_ingress(topology, previous):
+    during = run_program(stack_config(topology, ONE_CONSUMER, previousTopology=previous))
+    after = run_program(stack_config(topology, ONE_CONSUMER))
+    kept, before_urns = {r.urn for r in after.registrations}, {r.urn for r in during.registrations}
+    assert kept <= before_urns, f"step 2 creates {sorted(kept - before_urns)}"
+    removed = before_urns - kept
+    old_kind = {"fanout": "messaging:topology:Fanout", "eventbridge": "messaging:topology:EventBridge"}[previous]
+    assert removed and all(old_kind in urn for urn in removed)
+
+
+def test_every_function_waits_for_its_role_policy():
+    d = run_program(stack_config("fanout"))
+    for function in d.of_type("aws:lambda/function:Function"):
+        prefix = function.name.removesuffix("-function")
+        assert d.named(f"{prefix}-role-policy").urn in function.dependencies, function.name
