@@ -68,7 +68,11 @@ class StackConfig:
     @property
     def tags(self) -> dict[str, str]:
         """Tags on everything taggable: who owns it and which topology made it."""
-        return {"project": self.project, "stack": self.stack, "topology": self.topology}
+        return self.tags_for(self.topology)
+
+    def tags_for(self, topology: str) -> dict[str, str]:
+        """Tags for the ingress of `topology` (a draining one is not the stack's)."""
+        return {"project": self.project, "stack": self.stack, "topology": topology}
 
 
 # Stack-wide keys: config key -> (typed getter name, default). The getter is

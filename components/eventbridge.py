@@ -29,8 +29,7 @@ class EventBridge(pulumi.ComponentResource):
         self._name = name
         self._args = args
         stack = args.stack
-        # Tagged with their own topology, which is not the stack's while they drain.
-        tags = {**stack.tags, "topology": name}
+        tags = stack.tags_for(name)
         child = pulumi.ResourceOptions(parent=self)
         self.bus = aws.cloudwatch.EventBus(f"{name}-bus", tags=tags, opts=child)
         # Keeps every event for replay after a consumer bug (0 days = forever).

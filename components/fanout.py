@@ -25,8 +25,7 @@ class Fanout(pulumi.ComponentResource):
         self._name = name
         self._args = args
         stack = args.stack
-        # Tagged with their own topology, which is not the stack's while they drain.
-        tags = {**stack.tags, "topology": name}
+        tags = stack.tags_for(name)
         fifo = {"fifo_topic": True, "content_based_deduplication": True} if stack.fifo else {}
         self.topic = aws.sns.Topic(
             f"{name}-topic",
