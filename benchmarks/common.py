@@ -36,6 +36,17 @@ def machine() -> str:
 
 
 @contextlib.contextmanager
+def restored_environ():
+    """Benchmarks set handler environment variables; put the process's back afterwards."""
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
 def quiet():
     """Handler logs (Powertools JSON on stdout) go nowhere while measuring."""
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):

@@ -15,7 +15,7 @@ import os
 import time
 import uuid
 
-from .common import quiet, table, use_handlers
+from .common import quiet, restored_environ, table, use_handlers
 
 
 def _record(n: int, body: str) -> dict:
@@ -121,9 +121,8 @@ def run(records: int = 10_000, batch: int = 10, passes: int = 7) -> str:
     use_handlers()
     import consumer
 
-    saved = dict(os.environ)
     rows = []
-    try:
+    with restored_environ():
         os.environ.update({"AWS_REGION": "eu-west-1", "MESSAGING_PROCESSOR": "accept-all", "POWERTOOLS_LOG_LEVEL": "INFO"})
         os.environ.pop("MESSAGING_IDEMPOTENCY_TABLE", None)
         os.environ.pop("MESSAGING_FIFO", None)
@@ -150,9 +149,6 @@ def run(records: int = 10_000, batch: int = 10, passes: int = 7) -> str:
                     f"{per['handler'] / per['envelope']:.2f}x",
                 ]
             )
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
     return table(
         [
             "transport",

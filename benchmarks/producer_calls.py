@@ -20,9 +20,9 @@ import math
 import os
 import random
 
-from .common import quiet, table, use_handlers
+from .common import quiet, restored_environ, table, use_handlers
+from .request_limits import LIMIT, counted_size, lower_bound, min_calls_in_order
 
-LIMIT = 262_144
 KIB = 1024
 
 
@@ -43,31 +43,6 @@ class Recorder:
     def put_events(self, Entries):  # noqa: N803
         self.requests.append(Entries)
         return {"FailedEntryCount": 0, "Entries": [{"EventId": str(n)} for n in range(len(Entries))]}
-
-
-def counted_size(entry: dict) -> int:
-    if "MessageBody" in entry:
-        return len(entry["MessageBody"].encode())
-    if "Message" in entry:
-        return len(entry["Message"].encode())
-    size = 14 if "Time" in entry else 0
-    return size + sum(len(entry[k].encode()) for k in ("Source", "DetailType", "Detail"))
-
-
-def in_order_minimum(sizes: list[int]) -> int:
-    best = [0] + [math.inf] * len(sizes)
-    for end in range(1, len(sizes) + 1):
-        total = 0
-        for start in range(end - 1, max(-1, end - 11), -1):
-            total += sizes[start]
-            if total > LIMIT:
-                break
-            best[end] = min(best[end], best[start] + 1)
-    return int(best[-1])
-
-
-def lower_bound(sizes: list[int]) -> int:
-    return max(math.ceil(len(sizes) / 10), math.ceil(sum(sizes) / LIMIT), sum(2 * s > LIMIT for s in sizes))
 
 
 def messages(n: int, distribution: str, seed: int) -> list[dict]:
@@ -102,52 +77,50 @@ def run(n: int = 1000) -> str:
         ("sqs", True, "log-uniform"),
         ("sns", True, "log-uniform"),
     ]
-    saved = dict(os.environ)
     real_client = clients.client
-    try:
-        os.environ.setdefault("AWS_REGION", "eu-west-1")
-        for channel, fifo, distribution in cases:
-            recorder = Recorder()
-            clients.client = lambda service, region, _r=recorder: _r
-            os.environ["MESSAGING_CHANNEL"] = channel
-            os.environ["MESSAGING_TARGET"] = {"sqs": "https://q", "sns": "arn:aws:sns:::t", "events": "bus"}[channel]
-            os.environ["MESSAGING_FIFO"] = "true" if fifo else "false"
-            batch = messages(n, distribution, seed=42)
-            with quiet():
-                result = producer.handler({"messages": batch}, None)
-            assert len(result["sent"]) == n and not result["failed"]
-            size_of: dict[str, int] = {}
-            for request in recorder.requests:
-                assert 1 <= len(request) <= 10, "too many entries in a request"
-                assert sum(counted_size(e) for e in request) <= LIMIT, "request over the payload limit"
-                for entry in request:
-                    body = entry.get("MessageBody") or entry.get("Message") or entry["Detail"]
-                    size_of[json.loads(body)["id"]] = counted_size(entry)
-            assert sorted(size_of) == sorted(result["sent"]), "an entry was sent twice or not at all"
-            sizes = [size_of[i] for i in result["sent"]]  # input order
-            calls, floor, in_order = len(recorder.requests), lower_bound(sizes), in_order_minimum(sizes)
-            if calls == floor:
-                verdict = "minimal (= lower bound)"
-            elif fifo and calls == in_order:
-                verdict = "minimal for FIFO order (= in-order minimum)"
-            else:
-                verdict = f"+{calls - floor} over lower bound (not proven minimal)"
-            rows.append(
-                [
-                    channel + (" FIFO" if fifo else ""),
-                    distribution,
-                    n,
-                    f"{sum(sizes) / 2**20:.1f}",
-                    calls,
-                    in_order,
-                    floor,
-                    verdict,
-                ]
-            )
-    finally:
-        clients.client = real_client
-        os.environ.clear()
-        os.environ.update(saved)
+    with restored_environ():
+        try:
+            os.environ.setdefault("AWS_REGION", "eu-west-1")
+            for channel, fifo, distribution in cases:
+                recorder = Recorder()
+                clients.client = lambda service, region, _r=recorder: _r
+                os.environ["MESSAGING_CHANNEL"] = channel
+                os.environ["MESSAGING_TARGET"] = {"sqs": "https://q", "sns": "arn:aws:sns:::t", "events": "bus"}[channel]
+                os.environ["MESSAGING_FIFO"] = "true" if fifo else "false"
+                batch = messages(n, distribution, seed=42)
+                with quiet():
+                    result = producer.handler({"messages": batch}, None)
+                assert len(result["sent"]) == n and not result["failed"]
+                size_of: dict[str, int] = {}
+                for request in recorder.requests:
+                    assert 1 <= len(request) <= 10, "too many entries in a request"
+                    assert sum(counted_size(channel, e) for e in request) <= LIMIT, "request over the payload limit"
+                    for entry in request:
+                        body = entry.get("MessageBody") or entry.get("Message") or entry["Detail"]
+                        size_of[json.loads(body)["id"]] = counted_size(channel, entry)
+                assert sorted(size_of) == sorted(result["sent"]), "an entry was sent twice or not at all"
+                sizes = [size_of[i] for i in result["sent"]]  # input order
+                calls, floor, in_order = len(recorder.requests), lower_bound(sizes), min_calls_in_order(sizes)
+                if calls == floor:
+                    verdict = "minimal (= lower bound)"
+                elif fifo and calls == in_order:
+                    verdict = "minimal for FIFO order (= in-order minimum)"
+                else:
+                    verdict = f"+{calls - floor} over lower bound (not proven minimal)"
+                rows.append(
+                    [
+                        channel + (" FIFO" if fifo else ""),
+                        distribution,
+                        n,
+                        f"{sum(sizes) / 2**20:.1f}",
+                        calls,
+                        in_order,
+                        floor,
+                        verdict,
+                    ]
+                )
+        finally:
+            clients.client = real_client
     return table(
         [
             "channel",

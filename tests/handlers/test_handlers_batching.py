@@ -4,7 +4,6 @@ only failed entries are retried; nothing is lost or silently dropped."""
 from __future__ import annotations
 
 import json
-import math
 import random
 
 import pytest
@@ -13,9 +12,9 @@ from botocore.exceptions import ClientError
 import channels
 import clients
 import producer
+from benchmarks.request_limits import LIMIT, counted_size, lower_bound, min_calls_in_order
 from handler_testkit import REGION, CallLog, order, received_envelopes, wire
 
-LIMIT = 262_144
 METHODS = {"sqs": "send_message_batch", "sns": "publish_batch", "events": "put_events"}
 
 
@@ -23,33 +22,9 @@ def entries_of(channel: str, request: dict) -> list[dict]:
     return request[{"sqs": "Entries", "sns": "PublishBatchRequestEntries", "events": "Entries"}[channel]]
 
 
-def counted_size(channel: str, entry: dict) -> int:
-    """Request payload as each service documents it, computed here independently."""
-    if channel == "sqs":
-        return len(entry["MessageBody"].encode())
-    if channel == "sns":
-        return len(entry["Message"].encode())
-    size = 14 if "Time" in entry else 0
-    size += sum(len(entry[k].encode()) for k in ("Source", "DetailType", "Detail"))
-    return size + sum(len(r.encode()) for r in entry.get("Resources", []))
-
-
 def envelope_id(channel: str, entry: dict) -> str:
     body = entry.get("MessageBody") or entry.get("Message") or entry["Detail"]
     return json.loads(body)["id"]
-
-
-def min_calls_in_order(sizes: list[int]) -> int:
-    """Exact minimum over all splits into consecutive requests (dynamic programming)."""
-    best = [0] + [math.inf] * len(sizes)
-    for end in range(1, len(sizes) + 1):
-        total = 0
-        for start in range(end - 1, max(-1, end - 11), -1):
-            total += sizes[start]
-            if total > LIMIT:
-                break
-            best[end] = min(best[end], best[start] + 1)
-    return best[-1]
 
 
 def mixed_messages(n: int, seed: int) -> list[dict]:
@@ -59,11 +34,6 @@ def mixed_messages(n: int, seed: int) -> list[dict]:
         size = rng.choice([100, 300, 2_000, 20_000, 60_000, 100_000, 150_000, 204_800])
         messages.append(order(f"m-{i:03d}", padding="x" * rng.randint(size // 2, size)))
     return messages
-
-
-def lower_bound(sizes: list[int]) -> int:
-    """Fewest requests any packing in any order could use."""
-    return max(math.ceil(len(sizes) / 10), math.ceil(sum(sizes) / LIMIT), sum(2 * s > LIMIT for s in sizes))
 
 
 def check_requests(channel: str, calls: CallLog, messages: list[dict]) -> list[int]:
