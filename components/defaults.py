@@ -86,5 +86,4 @@ FILTER_POLICY_MAX_KEYS = 5  # SNS: five keys (counted at the leaves, the stricte
 FILTER_POLICY_MAX_COMBINATIONS = 150  # SNS: product of the values in every list
 MATCH_MAX_DEPTH = 5  # levels of objects under `data` (project limit: keeps patterns legible)
 EVENT_PATTERN_MAX_CHARS = 4096  # EventBridge PutRule: EventPattern length
-FILTER_POLICY_MAX_BYTES = 256 * 1024  # SNS: filter policy size
 KMS_DELETION_WINDOW_DAYS = 30  # days: the longest wait, to recover from a mistaken destroy
