@@ -13,7 +13,9 @@ $(STAMP): requirements.txt
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -n 2
 
 demo: $(STAMP)
 	$(PY) -m emulator --stack dev --count 12

@@ -54,9 +54,19 @@ def _body(n: int, transport: str) -> str:
     }
     text = json.dumps(envelope)
     if transport == "sns":
-        return json.dumps({"Type": "Notification", "MessageId": "m", "TopicArn": "arn:aws:sns:eu-west-1:1:t", "Message": text})
+        return json.dumps(
+            {"Type": "Notification", "MessageId": "m", "TopicArn": "arn:aws:sns:eu-west-1:1:t", "Message": text}
+        )
     if transport == "eventbridge":
-        return json.dumps({"version": "0", "id": "e", "detail-type": "OrderCreated", "source": "com.example.orders", "detail": envelope})
+        return json.dumps(
+            {
+                "version": "0",
+                "id": "e",
+                "detail-type": "OrderCreated",
+                "source": "com.example.orders",
+                "detail": envelope,
+            }
+        )
     return text
 
 
@@ -123,7 +133,9 @@ def run(records: int = 10_000, batch: int = 10, passes: int = 7) -> str:
 
     rows = []
     with restored_environ():
-        os.environ.update({"AWS_REGION": "eu-west-1", "MESSAGING_PROCESSOR": "accept-all", "POWERTOOLS_LOG_LEVEL": "INFO"})
+        os.environ.update(
+            {"AWS_REGION": "eu-west-1", "MESSAGING_PROCESSOR": "accept-all", "POWERTOOLS_LOG_LEVEL": "INFO"}
+        )
         os.environ.pop("MESSAGING_IDEMPOTENCY_TABLE", None)
         os.environ.pop("MESSAGING_FIFO", None)
         for transport in ("sqs", "sns", "eventbridge"):
@@ -132,7 +144,11 @@ def run(records: int = 10_000, batch: int = 10, passes: int = 7) -> str:
                 check = consumer.handler(events[0], _Context())
                 assert check == {"batchItemFailures": []}, check
                 best = _time_all(
-                    {"handler": lambda e: consumer.handler(e, _Context()), "bare": bare_loop, "envelope": bare_envelope_loop},
+                    {
+                        "handler": lambda e: consumer.handler(e, _Context()),
+                        "bare": bare_loop,
+                        "envelope": bare_envelope_loop,
+                    },
                     events,
                     passes,
                 )

@@ -34,7 +34,10 @@ CASES = [
     ("producer", "import producer"),
     ("consumer", "import consumer"),
     ("producer + boto3 (what a cold start that sends loads)", "import producer, boto3"),
-    ("consumer + Powertools idempotency (table set)", "import consumer, idempotency, aws_lambda_powertools.utilities.idempotency"),
+    (
+        "consumer + Powertools idempotency (table set)",
+        "import consumer, idempotency, aws_lambda_powertools.utilities.idempotency",
+    ),
 ]
 
 

@@ -85,7 +85,9 @@ def run(n: int = 1000) -> str:
                 recorder = Recorder()
                 clients.client = lambda service, region, _r=recorder: _r
                 os.environ["MESSAGING_CHANNEL"] = channel
-                os.environ["MESSAGING_TARGET"] = {"sqs": "https://q", "sns": "arn:aws:sns:::t", "events": "bus"}[channel]
+                os.environ["MESSAGING_TARGET"] = {"sqs": "https://q", "sns": "arn:aws:sns:::t", "events": "bus"}[
+                    channel
+                ]
                 os.environ["MESSAGING_FIFO"] = "true" if fifo else "false"
                 batch = messages(n, distribution, seed=42)
                 with quiet():
@@ -134,4 +136,3 @@ def run(n: int = 1000) -> str:
         ],
         rows,
     )
-

@@ -32,12 +32,15 @@ class Alarms(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         # CloudWatch cannot use the AWS-managed aws/sns key, so without a stack key the
         # alarm topic stays unencrypted; it carries alarm states, never message data.
-        self.topic = aws.sns.Topic(f"{name}-topic", kms_master_key_id=args.kms_key_arn, tags=args.stack.tags, opts=child)
+        self.topic = aws.sns.Topic(
+            f"{name}-topic", kms_master_key_id=args.kms_key_arn, tags=args.stack.tags, opts=child
+        )
         aws.sns.TopicPolicy(
             f"{name}-topic-policy",
             arn=self.topic.arn,
             policy=pulumi.Output.all(self.topic.arn, args.account_id).apply(
-                lambda a: json.dumps(policies.alarm_topic_policy(a[0], a[1], args.stack.region))),
+                lambda a: json.dumps(policies.alarm_topic_policy(a[0], a[1], args.stack.region))
+            ),
             opts=child,
         )
         if args.stack.alarm_email is not None:
@@ -52,8 +55,15 @@ class Alarms(pulumi.ComponentResource):
         self.register_outputs({"topic_arn": self.topic_arn})
 
 
-def create_dlq_alarm(name: str, *, queue_name: pulumi.Input[str], description: str,
-                     topic_arn: pulumi.Input[str], tags: dict, parent: pulumi.Resource) -> aws.cloudwatch.MetricAlarm:
+def create_dlq_alarm(
+    name: str,
+    *,
+    queue_name: pulumi.Input[str],
+    description: str,
+    topic_arn: pulumi.Input[str],
+    tags: dict,
+    parent: pulumi.Resource,
+) -> aws.cloudwatch.MetricAlarm:
     """An alarm as soon as one message sits in a dead-letter queue."""
     return aws.cloudwatch.MetricAlarm(
         name,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,33 +163,51 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
     topology = check.choice("topology", values["topology"], defaults.TOPOLOGIES)
     previous = values["previousTopology"]
     if previous is not None and (previous not in defaults.DRAINABLE_TOPOLOGIES or previous == topology):
-        errors.append(f"{NAMESPACE}:previousTopology: {_show(previous)} is not allowed; name the topology you are switching away from, "
-                      f"one of {', '.join(defaults.DRAINABLE_TOPOLOGIES)} and not messaging:topology itself, or leave the key out")
+        errors.append(
+            f"{NAMESPACE}:previousTopology: {_show(previous)} is not allowed; name the topology you are switching "
+            "away from, "
+            f"one of {', '.join(defaults.DRAINABLE_TOPOLOGIES)} and not messaging:topology itself, or leave the key out"
+        )
     fifo = check.boolean("fifo", values["fifo"])
     raw_delivery = check.boolean("rawDelivery", values["rawDelivery"])
     if values["encryption"] in AWS_MANAGED_SQS_KEY_NAMES:
         # AWS silently fails SNS and EventBridge deliveries to a queue under the AWS-managed key.
-        errors.append(f"{NAMESPACE}:encryption: {_show(values['encryption'])} is not allowed; the AWS-managed aws/sqs key "
-                      "cannot be used by SNS or EventBridge, so their deliveries would be lost; use sqs-managed or kms")
+        errors.append(
+            f"{NAMESPACE}:encryption: {_show(values['encryption'])} is not allowed; the AWS-managed aws/sqs key "
+            "cannot be used by SNS or EventBridge, so their deliveries would be lost; use sqs-managed or kms"
+        )
         encryption = values["encryption"]
     else:
         encryption = check.choice("encryption", values["encryption"], defaults.ENCRYPTIONS)
     idempotency = check.boolean("idempotency", values["idempotency"])
-    idempotency_ttl = check.integer("idempotencyTtlSeconds", values["idempotencyTtlSeconds"], 1, defaults.IDEMPOTENCY_TTL_MAX_SECONDS)
+    idempotency_ttl = check.integer(
+        "idempotencyTtlSeconds", values["idempotencyTtlSeconds"], 1, defaults.IDEMPOTENCY_TTL_MAX_SECONDS
+    )
     queue_retention = check.integer("queueRetentionDays", values["queueRetentionDays"], *defaults.RETENTION_DAYS_RANGE)
     dlq_retention = check.integer("dlqRetentionDays", values["dlqRetentionDays"], *defaults.RETENTION_DAYS_RANGE)
     log_retention = check.choice("logRetentionDays", values["logRetentionDays"], defaults.LOG_RETENTION_CHOICES)
-    archive_retention = check.integer("archiveRetentionDays", values["archiveRetentionDays"], 0, defaults.ARCHIVE_RETENTION_MAX_DAYS)
+    archive_retention = check.integer(
+        "archiveRetentionDays", values["archiveRetentionDays"], 0, defaults.ARCHIVE_RETENTION_MAX_DAYS
+    )
     production = check.boolean("production", values["production"])
     alarm_email = values["alarmEmail"]
     if alarm_email is not None and (not isinstance(alarm_email, str) or not _EMAIL.match(alarm_email)):
-        errors.append(f"{NAMESPACE}:alarmEmail: {_show(alarm_email)} is not an email address; give one address such as ops@example.com, or leave the key out")
+        errors.append(
+            f"{NAMESPACE}:alarmEmail: {_show(alarm_email)} is not an email address; give one address such as "
+            "ops@example.com, or leave the key out"
+        )
     source = values["source"]
     if not isinstance(source, str) or not source or source.startswith("aws.") or len(source) > 256:
-        errors.append(f"{NAMESPACE}:source: {_show(source)} is not allowed; give a non-empty name of at most 256 characters not starting with 'aws.' (reserved by AWS), e.g. com.example.orders")
+        errors.append(
+            f"{NAMESPACE}:source: {_show(source)} is not allowed; give a non-empty name of at most 256 characters not "
+            "starting with 'aws.' (reserved by AWS), e.g. com.example.orders"
+        )
     if isinstance(queue_retention, int) and isinstance(dlq_retention, int) and dlq_retention < queue_retention:
         # A message keeps its original enqueue time in a standard DLQ, so a shorter DLQ retention drops it on arrival.
-        errors.append(f"{NAMESPACE}:dlqRetentionDays: {dlq_retention} is shorter than queueRetentionDays ({queue_retention}); dead letters would expire on arrival; use at least {queue_retention}")
+        errors.append(
+            f"{NAMESPACE}:dlqRetentionDays: {dlq_retention} is shorter than queueRetentionDays ({queue_retention}); "
+            f"dead letters would expire on arrival; use at least {queue_retention}"
+        )
 
     consumers = _parse_consumers(values["consumers"], topology=topology, fifo=fifo, errors=errors)
 
@@ -220,13 +238,18 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
 def _parse_consumers(raw: Any, *, topology: Any, fifo: Any, errors: list[str]) -> tuple[ConsumerConfig, ...]:
     key = f"{NAMESPACE}:consumers"
     if raw is None:
-        errors.append(f"{key}: not set; list at least one consumer, e.g. [{{\"name\": \"inventory\"}}]")
+        errors.append(f'{key}: not set; list at least one consumer, e.g. [{{"name": "inventory"}}]')
         return ()
     if not isinstance(raw, list) or not raw:
-        errors.append(f"{key}: {_show(raw)} is not allowed; give a non-empty list of consumers, e.g. [{{\"name\": \"inventory\"}}]")
+        errors.append(
+            f'{key}: {_show(raw)} is not allowed; give a non-empty list of consumers, e.g. [{{"name": "inventory"}}]'
+        )
         return ()
     if topology == "point-to-point" and len(raw) > 1:
-        errors.append(f"{key}: {len(raw)} consumers under point-to-point, which serves exactly one; use topology fanout or eventbridge to route to several")
+        errors.append(
+            f"{key}: {len(raw)} consumers under point-to-point, which serves exactly one; use topology fanout or "
+            "eventbridge to route to several"
+        )
 
     consumers: list[ConsumerConfig] = []
     seen: set[str] = set()
@@ -241,8 +264,15 @@ def _parse_consumers(raw: Any, *, topology: Any, fifo: Any, errors: list[str]) -
         check = _Checker(errors, prefix=f"{path}.")
 
         name = values["name"]
-        if not isinstance(name, str) or not re.match(defaults.CONSUMER_NAME_PATTERN, name) or len(name) > defaults.CONSUMER_NAME_MAX_LENGTH:
-            errors.append(f"{path}.name: {_show(name)} is not allowed; use lowercase letters, digits and '-' (not at either end), at most {defaults.CONSUMER_NAME_MAX_LENGTH} characters")
+        if (
+            not isinstance(name, str)
+            or not re.match(defaults.CONSUMER_NAME_PATTERN, name)
+            or len(name) > defaults.CONSUMER_NAME_MAX_LENGTH
+        ):
+            errors.append(
+                f"{path}.name: {_show(name)} is not allowed; use lowercase letters, digits and '-' (not at either "
+                f"end), at most {defaults.CONSUMER_NAME_MAX_LENGTH} characters"
+            )
         elif name in seen:
             errors.append(f"{path}.name: {_show(name)} is a duplicate; consumer names must be unique")
         else:
@@ -251,33 +281,71 @@ def _parse_consumers(raw: Any, *, topology: Any, fifo: Any, errors: list[str]) -
         match = values["match"]
         if match is not None:
             if topology == "point-to-point":
-                errors.append(f"{path}.match: {_show(match)} under point-to-point, which has no routing; remove `match` or use topology fanout or eventbridge")
+                errors.append(
+                    f"{path}.match: {_show(match)} under point-to-point, which has no routing; remove `match` or use "
+                    "topology fanout or eventbridge"
+                )
             else:
                 errors.extend(validate_match(match, f"{path}.match"))
 
         batch_max = defaults.BATCH_SIZE_MAX_FIFO if fifo is True else defaults.BATCH_SIZE_MAX_STANDARD
-        batch_size = check.integer("batchSize", values["batchSize"], 1, batch_max, why=" (FIFO limit)" if fifo is True else "")
-        window = check.integer("batchingWindowSeconds", values["batchingWindowSeconds"], 0, defaults.BATCHING_WINDOW_MAX_SECONDS)
+        batch_size = check.integer(
+            "batchSize", values["batchSize"], 1, batch_max, why=" (FIFO limit)" if fifo is True else ""
+        )
+        window = check.integer(
+            "batchingWindowSeconds", values["batchingWindowSeconds"], 0, defaults.BATCHING_WINDOW_MAX_SECONDS
+        )
         if fifo is True and isinstance(window, int) and window > 0:
-            errors.append(f"{path}.batchingWindowSeconds: {window} is not allowed with messaging:fifo true; FIFO queues take no batching window, use 0")
-        if isinstance(batch_size, int) and isinstance(window, int) and batch_size > defaults.BATCH_SIZE_NEEDING_WINDOW and window < 1:
-            errors.append(f"{path}.batchingWindowSeconds: {window} with batchSize {batch_size}; AWS requires a batching window of at least 1 second for batches over {defaults.BATCH_SIZE_NEEDING_WINDOW}")
+            errors.append(
+                f"{path}.batchingWindowSeconds: {window} is not allowed with messaging:fifo true; FIFO queues take no "
+                "batching window, use 0"
+            )
+        if (
+            isinstance(batch_size, int)
+            and isinstance(window, int)
+            and batch_size > defaults.BATCH_SIZE_NEEDING_WINDOW
+            and window < 1
+        ):
+            errors.append(
+                f"{path}.batchingWindowSeconds: {window} with batchSize {batch_size}; AWS requires a batching window "
+                f"of at least 1 second for batches over {defaults.BATCH_SIZE_NEEDING_WINDOW}"
+            )
         concurrency = values["maxConcurrency"]
         if concurrency is not None:
             concurrency = check.integer("maxConcurrency", concurrency, *defaults.MAX_CONCURRENCY_RANGE)
         timeout = check.integer("timeoutSeconds", values["timeoutSeconds"], 1, defaults.TIMEOUT_MAX_SECONDS)
-        if isinstance(timeout, int) and timeout * defaults.VISIBILITY_TIMEOUT_FACTOR > defaults.VISIBILITY_TIMEOUT_MAX_SECONDS:
-            errors.append(f"{path}.timeoutSeconds: {timeout} needs a queue visibility of {timeout * defaults.VISIBILITY_TIMEOUT_FACTOR} s, over the SQS maximum of {defaults.VISIBILITY_TIMEOUT_MAX_SECONDS} s")
+        if (
+            isinstance(timeout, int)
+            and timeout * defaults.VISIBILITY_TIMEOUT_FACTOR > defaults.VISIBILITY_TIMEOUT_MAX_SECONDS
+        ):
+            errors.append(
+                f"{path}.timeoutSeconds: {timeout} needs a queue visibility of "
+                f"{timeout * defaults.VISIBILITY_TIMEOUT_FACTOR} s, over the SQS maximum of "
+                f"{defaults.VISIBILITY_TIMEOUT_MAX_SECONDS} s"
+            )
         memory = check.integer("memoryMb", values["memoryMb"], *defaults.MEMORY_RANGE_MB)
-        max_receive = check.integer("maxReceiveCount", values["maxReceiveCount"], defaults.MAX_RECEIVE_COUNT, defaults.MAX_RECEIVE_COUNT_RANGE[1],
-                                    why=f" (below {defaults.MAX_RECEIVE_COUNT}, throttling alone dead-letters healthy messages)")
+        max_receive = check.integer(
+            "maxReceiveCount",
+            values["maxReceiveCount"],
+            defaults.MAX_RECEIVE_COUNT,
+            defaults.MAX_RECEIVE_COUNT_RANGE[1],
+            why=f" (below {defaults.MAX_RECEIVE_COUNT}, throttling alone dead-letters healthy messages)",
+        )
         processor = check.choice("processor", values["processor"], defaults.PROCESSORS)
 
-        consumers.append(ConsumerConfig(
-            name=name, match=match, batch_size=batch_size, batching_window_seconds=window,
-            max_concurrency=concurrency, timeout_seconds=timeout, memory_mb=memory,
-            max_receive_count=max_receive, processor=processor,
-        ))
+        consumers.append(
+            ConsumerConfig(
+                name=name,
+                match=match,
+                batch_size=batch_size,
+                batching_window_seconds=window,
+                max_concurrency=concurrency,
+                timeout_seconds=timeout,
+                memory_mb=memory,
+                max_receive_count=max_receive,
+                processor=processor,
+            )
+        )
     return tuple(consumers)
 
 

@@ -80,7 +80,9 @@ class Consumer(pulumi.ComponentResource):
             f"{name}-queue",
             visibility_timeout_seconds=cfg.visibility_timeout_seconds,
             message_retention_seconds=stack.queue_retention_days * defaults.SECONDS_PER_DAY,
-            redrive_policy=self.dlq.arn.apply(lambda arn: json.dumps(policies.redrive_policy(arn, cfg.max_receive_count))),
+            redrive_policy=self.dlq.arn.apply(
+                lambda arn: json.dumps(policies.redrive_policy(arn, cfg.max_receive_count))
+            ),
             tags=tags,
             **encryption,
             **fifo,
@@ -98,19 +100,34 @@ class Consumer(pulumi.ComponentResource):
             environment[lambda_env.IDEMPOTENCY_TABLE] = args.idempotency_table_name
             environment[lambda_env.IDEMPOTENCY_TTL_SECONDS] = str(stack.idempotency_ttl_seconds)
 
-        fn = create_function(name, FunctionSpec(
-            handler=defaults.CONSUMER_HANDLER,
-            timeout_seconds=cfg.timeout_seconds,
-            memory_mb=cfg.memory_mb,
-            environment=environment,
-            region=stack.region,
-            log_retention_days=stack.log_retention_days,
-            tags=tags,
-        ), parent=self, role_policy=lambda log_group_arn: pulumi.Output.all(
-            self.queue.arn, log_group_arn, args.idempotency_table_arn, args.kms_key_arn,
-        ).apply(lambda a: json.dumps(policies.consumer_role_policy(
-            queue_arn=a[0], log_group_arn=a[1], table_arn=a[2], kms_key_arn=a[3],
-        ))))
+        fn = create_function(
+            name,
+            FunctionSpec(
+                handler=defaults.CONSUMER_HANDLER,
+                timeout_seconds=cfg.timeout_seconds,
+                memory_mb=cfg.memory_mb,
+                environment=environment,
+                region=stack.region,
+                log_retention_days=stack.log_retention_days,
+                tags=tags,
+            ),
+            parent=self,
+            role_policy=lambda log_group_arn: pulumi.Output.all(
+                self.queue.arn,
+                log_group_arn,
+                args.idempotency_table_arn,
+                args.kms_key_arn,
+            ).apply(
+                lambda a: json.dumps(
+                    policies.consumer_role_policy(
+                        queue_arn=a[0],
+                        log_group_arn=a[1],
+                        table_arn=a[2],
+                        kms_key_arn=a[3],
+                    )
+                )
+            ),
+        )
         self.function = fn.function
         self.role_policy = fn.role_policy
         self.event_source_mapping = aws.lambda_.EventSourceMapping(
@@ -121,8 +138,11 @@ class Consumer(pulumi.ComponentResource):
             maximum_batching_window_in_seconds=cfg.batching_window_seconds,
             # Without this, batchItemFailures is ignored and a failure retries the whole batch.
             function_response_types=["ReportBatchItemFailures"],
-            scaling_config=(aws.lambda_.EventSourceMappingScalingConfigArgs(maximum_concurrency=cfg.max_concurrency)
-                            if cfg.max_concurrency is not None else None),
+            scaling_config=(
+                aws.lambda_.EventSourceMappingScalingConfigArgs(maximum_concurrency=cfg.max_concurrency)
+                if cfg.max_concurrency is not None
+                else None
+            ),
             tags=tags,
             # The role must be allowed to read the queue before Lambda starts polling it.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy]),
@@ -144,15 +164,17 @@ class Consumer(pulumi.ComponentResource):
         self.dlq_arn = self.dlq.arn
         self.function_name = fn.function.name
         self.function_arn = fn.function.arn
-        self.register_outputs({
-            "queue_url": self.queue_url,
-            "queue_arn": self.queue_arn,
-            "queue_name": self.queue_name,
-            "dlq_url": self.dlq_url,
-            "dlq_arn": self.dlq_arn,
-            "function_name": self.function_name,
-            "function_arn": self.function_arn,
-        })
+        self.register_outputs(
+            {
+                "queue_url": self.queue_url,
+                "queue_arn": self.queue_arn,
+                "queue_name": self.queue_name,
+                "dlq_url": self.dlq_url,
+                "dlq_arn": self.dlq_arn,
+                "function_name": self.function_name,
+                "function_arn": self.function_arn,
+            }
+        )
 
     def accept_from(self, grants: Sequence[policies.SendGrant]) -> list[aws.sqs.QueuePolicy]:
         """Create the one policy of the queue and of the DLQ: TLS only, plus
@@ -169,11 +191,14 @@ class Consumer(pulumi.ComponentResource):
             raise RuntimeError(f"consumer {self._name}: accept_from called twice; a queue has exactly one policy")
         sources = grants_module.resolved(grants)
         for queue, role in ((self.queue, "queue"), (self.dlq, "dlq")):
-            self.policies.append(aws.sqs.QueuePolicy(
-                f"{self._name}-{role}-policy",
-                queue_url=queue.url,
-                policy=pulumi.Output.all(queue.arn, self._args.account_id, sources).apply(
-                    lambda a: json.dumps(policies.queue_policy(a[0], a[1], a[2]))),
-                opts=pulumi.ResourceOptions(parent=self),
-            ))
+            self.policies.append(
+                aws.sqs.QueuePolicy(
+                    f"{self._name}-{role}-policy",
+                    queue_url=queue.url,
+                    policy=pulumi.Output.all(queue.arn, self._args.account_id, sources).apply(
+                        lambda a: json.dumps(policies.queue_policy(a[0], a[1], a[2]))
+                    ),
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+            )
         return self.policies

@@ -46,7 +46,30 @@ QUEUE_RETENTION_DAYS = 4  # days: the SQS default
 DLQ_RETENTION_DAYS = 14  # days: the SQS maximum, time to inspect and redrive
 RETENTION_DAYS_RANGE = (1, 14)  # days: SQS limits (60 s .. 14 d, in whole days here)
 LOG_RETENTION_DAYS = 30  # days
-LOG_RETENTION_CHOICES = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)  # CloudWatch Logs' allowed values
+LOG_RETENTION_CHOICES = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)  # CloudWatch Logs' allowed values
 ARCHIVE_RETENTION_DAYS = 7  # days: EventBridge archive for replay; 0 = keep forever
 ARCHIVE_RETENTION_MAX_DAYS = 36_500  # days: a century, EventBridge's practical ceiling
 PRODUCTION = False

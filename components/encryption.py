@@ -65,7 +65,8 @@ class StackKey(pulumi.ComponentResource):
             f"{self._name}-policy",
             key_id=self.key.key_id,
             policy=pulumi.Output.all(self._args.account_id, resolved(grants)).apply(
-                lambda a: json.dumps(policies.key_policy(a[0], self._args.stack.region, a[1]))),
+                lambda a: json.dumps(policies.key_policy(a[0], self._args.stack.region, a[1]))
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         return self._policy

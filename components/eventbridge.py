@@ -70,9 +70,17 @@ class EventBridge(pulumi.ComponentResource):
             self.delivery_dlq_policy = aws.sqs.QueuePolicy(
                 f"{name}-delivery-dlq-policy",
                 queue_url=self.delivery_dlq.url,
-                policy=pulumi.Output.all(self.delivery_dlq.arn, args.account_id, *[r.arn for r in self.rules.values()]).apply(
-                    lambda a: json.dumps(policies.queue_policy(
-                        a[0], a[1], [policies.SendGrant(service=policies.EVENTS_PRINCIPAL, source_arns=tuple(a[2:]))]))),
+                policy=pulumi.Output.all(
+                    self.delivery_dlq.arn, args.account_id, *[r.arn for r in self.rules.values()]
+                ).apply(
+                    lambda a: json.dumps(
+                        policies.queue_policy(
+                            a[0],
+                            a[1],
+                            [policies.SendGrant(service=policies.EVENTS_PRINCIPAL, source_arns=tuple(a[2:]))],
+                        )
+                    )
+                ),
                 opts=child,
             )
             create_dlq_alarm(
@@ -85,7 +93,9 @@ class EventBridge(pulumi.ComponentResource):
             )
 
         self.channel = Channel(lambda_env.CHANNEL_EVENTS, self.bus.name, self.bus.arn)
-        self.service_grants = [policies.SendGrant(service=policies.EVENTS_PRINCIPAL, source_arns=tuple(r.arn for r in self.rules.values()))]
+        self.service_grants = [
+            policies.SendGrant(service=policies.EVENTS_PRINCIPAL, source_arns=tuple(r.arn for r in self.rules.values()))
+        ]
 
     def grant_for(self, consumer_name: str) -> policies.SendGrant:
         """A consumer's queue and DLQ accept events from that consumer's rule only."""
@@ -105,13 +115,16 @@ class EventBridge(pulumi.ComponentResource):
                 event_bus_name=self.bus.name,
                 arn=consumer.queue_arn,
                 dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(
-                    arn=self.delivery_dlq.arn if self.delivery_dlq is not None else consumer.dlq_arn),
+                    arn=self.delivery_dlq.arn if self.delivery_dlq is not None else consumer.dlq_arn
+                ),
                 retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
                     maximum_event_age_in_seconds=defaults.EVENTBRIDGE_MAX_EVENT_AGE_SECONDS,
                     maximum_retry_attempts=defaults.EVENTBRIDGE_MAX_RETRY_ATTEMPTS,
                 ),
                 # SQS targets take one static group id: a FIFO consumer sees events in bus order.
-                sqs_target=aws.cloudwatch.EventTargetSqsTargetArgs(message_group_id=consumer_name) if stack.fifo else None,
+                sqs_target=aws.cloudwatch.EventTargetSqsTargetArgs(message_group_id=consumer_name)
+                if stack.fifo
+                else None,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
             )
 
@@ -119,9 +132,11 @@ class EventBridge(pulumi.ComponentResource):
         self.bus_arn = self.bus.arn
         self.archive_name = self.archive.name
         self.rule_arns = pulumi.Output.all(**{n: r.arn for n, r in self.rules.items()})
-        self.register_outputs({
-            "bus_name": self.bus_name,
-            "bus_arn": self.bus_arn,
-            "archive_name": self.archive_name,
-            "rule_arns": self.rule_arns,
-        })
+        self.register_outputs(
+            {
+                "bus_name": self.bus_name,
+                "bus_arn": self.bus_arn,
+                "archive_name": self.archive_name,
+                "rule_arns": self.rule_arns,
+            }
+        )

@@ -38,7 +38,8 @@ class Fanout(pulumi.ComponentResource):
             f"{name}-topic-policy",
             arn=self.topic.arn,
             policy=pulumi.Output.all(self.topic.arn, args.account_id).apply(
-                lambda a: json.dumps(policies.topic_policy(a[0], a[1]))),
+                lambda a: json.dumps(policies.topic_policy(a[0], a[1]))
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.channel = Channel(lambda_env.CHANNEL_SNS, self.topic.arn, self.topic.arn)
@@ -54,10 +55,14 @@ class Fanout(pulumi.ComponentResource):
         for consumer in self._args.consumers:
             consumer_name = consumer.config.name
             match = consumer.config.match
-            filtered = {} if match is None else {
-                "filter_policy": json.dumps(routing.filter_policy(match)),
-                "filter_policy_scope": "MessageBody",
-            }
+            filtered = (
+                {}
+                if match is None
+                else {
+                    "filter_policy": json.dumps(routing.filter_policy(match)),
+                    "filter_policy_scope": "MessageBody",
+                }
+            )
             subscription = aws.sns.TopicSubscription(
                 f"{self._name}-{consumer_name}-subscription",
                 topic=self.topic.arn,

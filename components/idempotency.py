@@ -37,7 +37,10 @@ class IdempotencyStore(pulumi.ComponentResource):
             attributes=[aws.dynamodb.TableAttributeArgs(name=KEY_ATTRIBUTE, type="S")],
             ttl=aws.dynamodb.TableTtlArgs(attribute_name=TTL_ATTRIBUTE, enabled=True),
             server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(
-                enabled=True, kms_key_arn=args.kms_key_arn) if args.kms_key_arn is not None else None,
+                enabled=True, kms_key_arn=args.kms_key_arn
+            )
+            if args.kms_key_arn is not None
+            else None,
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=args.stack.production),
             tags=args.stack.tags,
             opts=pulumi.ResourceOptions(parent=self),

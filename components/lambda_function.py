@@ -24,15 +24,15 @@ def powertools_layer_parameter() -> str:
     """AWS's public SSM parameter that holds the Powertools layer ARN for our
     release, runtime and architecture (in whichever region the stack deploys)."""
     return defaults.POWERTOOLS_LAYER_PARAMETER.format(
-        architecture=defaults.LAMBDA_ARCHITECTURE, runtime=defaults.LAMBDA_RUNTIME, version=defaults.POWERTOOLS_VERSION,
+        architecture=defaults.LAMBDA_ARCHITECTURE,
+        runtime=defaults.LAMBDA_RUNTIME,
+        version=defaults.POWERTOOLS_VERSION,
     )
 
 
 def handlers_archive() -> pulumi.AssetArchive:
     """The Lambda package: the handlers/ modules alone (no caches, no tests)."""
-    return pulumi.AssetArchive({
-        path.name: pulumi.FileAsset(str(path)) for path in sorted(HANDLERS_PATH.glob("*.py"))
-    })
+    return pulumi.AssetArchive({path.name: pulumi.FileAsset(str(path)) for path in sorted(HANDLERS_PATH.glob("*.py"))})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,9 +54,13 @@ class FunctionResources:
     function: aws.lambda_.Function
 
 
-def create_function(name: str, spec: FunctionSpec, parent: pulumi.Resource,
-                    role_policy: Callable[[pulumi.Output[str]], pulumi.Output[str]],
-                    depends_on: Sequence[pulumi.Resource] = ()) -> FunctionResources:
+def create_function(
+    name: str,
+    spec: FunctionSpec,
+    parent: pulumi.Resource,
+    role_policy: Callable[[pulumi.Output[str]], pulumi.Output[str]],
+    depends_on: Sequence[pulumi.Resource] = (),
+) -> FunctionResources:
     """Role + log group + the role's policy + function, children of `parent`.
 
     `role_policy` builds the policy document from the log group's ARN. The
@@ -90,8 +94,11 @@ def create_function(name: str, spec: FunctionSpec, parent: pulumi.Resource,
         architectures=[defaults.LAMBDA_ARCHITECTURE],
         timeout=spec.timeout_seconds,
         memory_size=spec.memory_mb,
-        layers=[aws.ssm.get_parameter_output(
-            name=powertools_layer_parameter(), opts=pulumi.InvokeOutputOptions(parent=parent)).value],
+        layers=[
+            aws.ssm.get_parameter_output(
+                name=powertools_layer_parameter(), opts=pulumi.InvokeOutputOptions(parent=parent)
+            ).value
+        ],
         environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(spec.environment)),
         logging_config=aws.lambda_.FunctionLoggingConfigArgs(
             log_format=defaults.LAMBDA_LOG_FORMAT,

@@ -18,7 +18,12 @@ LAMBDA_PRINCIPAL = "lambda.amazonaws.com"
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 
 # Actions per role, named once.
-CONSUMER_QUEUE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility")
+CONSUMER_QUEUE_ACTIONS = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ChangeMessageVisibility",
+)
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 IDEMPOTENCY_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 KMS_DECRYPT_ACTIONS = ("kms:Decrypt",)
@@ -61,17 +66,19 @@ def queue_policy(queue_arn: str, account_id: str, grants: Sequence[SendGrant]) -
     """The one policy of a queue: TLS only, plus sqs:SendMessage for each granted source."""
     statements = [deny_insecure_transport(queue_arn, "sqs:*")]
     for grant in grants:
-        statements.append({
-            "Sid": "Allow" + grant.service.split(".")[0].capitalize() + "SendMessage",
-            "Effect": "Allow",
-            "Principal": {"Service": grant.service},
-            "Action": "sqs:SendMessage",
-            "Resource": queue_arn,
-            "Condition": {
-                "ArnEquals": {"aws:SourceArn": list(grant.source_arns)},
-                "StringEquals": {"aws:SourceAccount": account_id},
-            },
-        })
+        statements.append(
+            {
+                "Sid": "Allow" + grant.service.split(".")[0].capitalize() + "SendMessage",
+                "Effect": "Allow",
+                "Principal": {"Service": grant.service},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": list(grant.source_arns)},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            }
+        )
     return {"Version": VERSION, "Statement": statements}
 
 
@@ -95,11 +102,13 @@ def topic_policy(topic_arn: str, account_id: str) -> dict:
 def lambda_assume_role_policy() -> dict:
     return {
         "Version": VERSION,
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": LAMBDA_PRINCIPAL},
-            "Action": "sts:AssumeRole",
-        }],
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": LAMBDA_PRINCIPAL},
+                "Action": "sts:AssumeRole",
+            }
+        ],
     }
 
 
@@ -169,11 +178,26 @@ def alarm_topic_policy(topic_arn: str, account_id: str, region: str) -> dict:
 
 # Key administration for the account, listed action by action (no kms:*).
 KMS_ADMIN_ACTIONS = (
-    "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
-    "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:EnableKey", "kms:DisableKey",
-    "kms:UpdateKeyDescription", "kms:TagResource", "kms:UntagResource", "kms:ListResourceTags",
-    "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant",
-    "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:UpdateKeyDescription",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ListResourceTags",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:CreateGrant",
+    "kms:ListGrants",
+    "kms:RevokeGrant",
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
 )
 # What the account's own principals may do, subject to their IAM policies.
 KMS_USE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo")
@@ -185,24 +209,45 @@ def key_policy(account_id: str, region: str, grants: Sequence[SendGrant]) -> dic
     """The stack key's policy. In a key policy, Resource "*" means this key only."""
     root = f"arn:aws:iam::{account_id}:root"
     statements = [
-        {"Sid": "AccountAdministersKey", "Effect": "Allow", "Principal": {"AWS": root},
-         "Action": list(KMS_ADMIN_ACTIONS), "Resource": "*"},
-        # Lets IAM policies (the consumer and producer roles) grant use of the key.
-        {"Sid": "AccountPrincipalsUseKeyThroughIam", "Effect": "Allow", "Principal": {"AWS": root},
-         "Action": list(KMS_USE_ACTIONS), "Resource": "*"},
-        {"Sid": "CloudWatchAlarmsNotify", "Effect": "Allow", "Principal": {"Service": CLOUDWATCH_PRINCIPAL},
-         "Action": list(KMS_SERVICE_ACTIONS), "Resource": "*",
-         "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"},
-                       "StringEquals": {"aws:SourceAccount": account_id}}},
-    ]
-    for grant in grants:
-        statements.append({
-            "Sid": grant.service.split(".")[0].capitalize() + "DeliversToQueues",
+        {
+            "Sid": "AccountAdministersKey",
             "Effect": "Allow",
-            "Principal": {"Service": grant.service},
+            "Principal": {"AWS": root},
+            "Action": list(KMS_ADMIN_ACTIONS),
+            "Resource": "*",
+        },
+        # Lets IAM policies (the consumer and producer roles) grant use of the key.
+        {
+            "Sid": "AccountPrincipalsUseKeyThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": list(KMS_USE_ACTIONS),
+            "Resource": "*",
+        },
+        {
+            "Sid": "CloudWatchAlarmsNotify",
+            "Effect": "Allow",
+            "Principal": {"Service": CLOUDWATCH_PRINCIPAL},
             "Action": list(KMS_SERVICE_ACTIONS),
             "Resource": "*",
-            "Condition": {"ArnEquals": {"aws:SourceArn": list(grant.source_arns)},
-                          "StringEquals": {"aws:SourceAccount": account_id}},
-        })
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"},
+                "StringEquals": {"aws:SourceAccount": account_id},
+            },
+        },
+    ]
+    for grant in grants:
+        statements.append(
+            {
+                "Sid": grant.service.split(".")[0].capitalize() + "DeliversToQueues",
+                "Effect": "Allow",
+                "Principal": {"Service": grant.service},
+                "Action": list(KMS_SERVICE_ACTIONS),
+                "Resource": "*",
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": list(grant.source_arns)},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            }
+        )
     return {"Version": VERSION, "Statement": statements}

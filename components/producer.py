@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
 
 from components import defaults, lambda_env, policies
 from components.config import StackConfig
@@ -47,26 +46,37 @@ class Producer(pulumi.ComponentResource):
 
         def role_policy(log_group_arn: pulumi.Output[str]) -> pulumi.Output[str]:
             return pulumi.Output.all(log_group_arn, send_key, *[c.target_arn for c in channels]).apply(
-                lambda a: json.dumps(policies.producer_role_policy(
-                    targets=list(zip([c.kind for c in channels], a[2:])), log_group_arn=a[0], kms_key_arn=a[1],
-                )))
+                lambda a: json.dumps(
+                    policies.producer_role_policy(
+                        targets=list(zip([c.kind for c in channels], a[2:], strict=False)),
+                        log_group_arn=a[0],
+                        kms_key_arn=a[1],
+                    )
+                )
+            )
 
-        fn = create_function(name, FunctionSpec(
-            handler=defaults.PRODUCER_HANDLER,
-            timeout_seconds=defaults.PRODUCER_TIMEOUT_SECONDS,
-            memory_mb=defaults.PRODUCER_MEMORY_MB,
-            environment={
-                lambda_env.CHANNEL: channel.kind,
-                lambda_env.TARGET: channel.target,
-                lambda_env.DEFAULT_SOURCE: stack.source,
-                lambda_env.FIFO: lambda_env.flag(stack.fifo),
-                lambda_env.SERVICE_NAME: name,
-                lambda_env.LOG_LEVEL: defaults.LOG_LEVEL,
-            },
-            region=stack.region,
-            log_retention_days=stack.log_retention_days,
-            tags=stack.tags,
-        ), parent=self, role_policy=role_policy, depends_on=list(args.wait_for))
+        fn = create_function(
+            name,
+            FunctionSpec(
+                handler=defaults.PRODUCER_HANDLER,
+                timeout_seconds=defaults.PRODUCER_TIMEOUT_SECONDS,
+                memory_mb=defaults.PRODUCER_MEMORY_MB,
+                environment={
+                    lambda_env.CHANNEL: channel.kind,
+                    lambda_env.TARGET: channel.target,
+                    lambda_env.DEFAULT_SOURCE: stack.source,
+                    lambda_env.FIFO: lambda_env.flag(stack.fifo),
+                    lambda_env.SERVICE_NAME: name,
+                    lambda_env.LOG_LEVEL: defaults.LOG_LEVEL,
+                },
+                region=stack.region,
+                log_retention_days=stack.log_retention_days,
+                tags=stack.tags,
+            ),
+            parent=self,
+            role_policy=role_policy,
+            depends_on=list(args.wait_for),
+        )
         self.role_policy = fn.role_policy
         self.function_name = fn.function.name
         self.function_arn = fn.function.arn

@@ -45,6 +45,7 @@ def event_pattern(match: Mapping[str, Any] | None) -> dict:
 
 # --- validation --------------------------------------------------------------
 
+
 def validate_match(match: Any, path: str) -> list[str]:
     """Errors in one consumer's `match`, each naming the key, value and what is allowed."""
     if not isinstance(match, Mapping):
@@ -58,7 +59,10 @@ def validate_match(match: Any, path: str) -> list[str]:
             errors.append(f"{key_path}: unknown match key {show_value(key)}; allowed keys are {_keys()}")
         elif key == "data":
             if not isinstance(value, Mapping) or not value:
-                errors.append(f"{key_path}: {show_value(value)} is not allowed; `data` is a non-empty object of field -> list of alternatives")
+                errors.append(
+                    f"{key_path}: {show_value(value)} is not allowed; `data` is a non-empty object of field -> list "
+                    "of alternatives"
+                )
             else:
                 errors.extend(_validate_object(value, key_path, depth=1))
         else:
@@ -70,12 +74,17 @@ def validate_match(match: Any, path: str) -> list[str]:
 
 def _validate_object(obj: Mapping[str, Any], path: str, depth: int) -> list[str]:
     if depth > defaults.MATCH_MAX_DEPTH:
-        return [f"{path}: nested {depth} levels deep; at most {defaults.MATCH_MAX_DEPTH} levels of objects are allowed under `data`"]
+        return [
+            f"{path}: nested {depth} levels deep; at most {defaults.MATCH_MAX_DEPTH} levels of objects are allowed "
+            "under `data`"
+        ]
     errors: list[str] = []
     for key, value in obj.items():
         key_path = f"{path}.{key}"
         if not isinstance(key, str) or not key or key.startswith("$"):
-            errors.append(f"{key_path}: field name {show_value(key)} is not allowed; use a non-empty name not starting with '$'")
+            errors.append(
+                f"{key_path}: field name {show_value(key)} is not allowed; use a non-empty name not starting with '$'"
+            )
         elif isinstance(value, Mapping):
             if not value:
                 errors.append(f"{key_path}: {{}} is not allowed; give a list of alternatives or a non-empty object")
@@ -88,7 +97,9 @@ def _validate_object(obj: Mapping[str, Any], path: str, depth: int) -> list[str]
 
 def _validate_alternatives(value: Any, path: str) -> list[str]:
     if not isinstance(value, list) or not value:
-        return [f"{path}: {show_value(value)} is not allowed; give a non-empty list of alternatives, e.g. [\"OrderCreated\"]"]
+        return [
+            f'{path}: {show_value(value)} is not allowed; give a non-empty list of alternatives, e.g. ["OrderCreated"]'
+        ]
     errors: list[str] = []
     for index, alternative in enumerate(value):
         alt_path = f"{path}[{index}]"
@@ -104,14 +115,20 @@ def _validate_literal(value: Any, path: str) -> list[str]:
         return []
     if isinstance(value, (int, float)):
         return _validate_number(value, path)
-    return [f"{path}: {show_value(value)} is not allowed; an alternative is a string, number, boolean or one operator object ({_operators()})"]
+    return [
+        f"{path}: {show_value(value)} is not allowed; an alternative is a string, number, boolean or one operator "
+        f"object ({_operators()})"
+    ]
 
 
 def _validate_number(value: Any, path: str) -> list[str]:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return [f"{path}: {show_value(value)} is not a number"]
     if abs(value) > defaults.NUMERIC_LIMIT:
-        return [f"{path}: {show_value(value)} is out of range; numbers must lie within -{defaults.NUMERIC_LIMIT:,} .. {defaults.NUMERIC_LIMIT:,} (SNS limit)"]
+        return [
+            f"{path}: {show_value(value)} is out of range; numbers must lie within -{defaults.NUMERIC_LIMIT:,} .. "
+            f"{defaults.NUMERIC_LIMIT:,} (SNS limit)"
+        ]
     if isinstance(value, float) and round(value, defaults.NUMERIC_DECIMALS) != value:
         return [f"{path}: {show_value(value)} has more than {defaults.NUMERIC_DECIMALS} decimal places (SNS limit)"]
     return []
@@ -119,8 +136,11 @@ def _validate_number(value: Any, path: str) -> list[str]:
 
 def _validate_operator(operator: Mapping[str, Any], path: str) -> list[str]:
     if len(operator) != 1:
-        return [f"{path}: {show_value(operator)} is not allowed; an operator object has exactly one key among {_operators()}"]
-    (name, argument), = operator.items()
+        return [
+            f"{path}: {show_value(operator)} is not allowed; an operator object has exactly one key among "
+            f"{_operators()}"
+        ]
+    ((name, argument),) = operator.items()
     op_path = f"{path}.{name}"
     if name not in defaults.MATCH_OPERATORS:
         return [f"{op_path}: unknown operator {show_value(name)}; allowed operators are {_operators()}"]
@@ -138,7 +158,7 @@ def _validate_operator(operator: Mapping[str, Any], path: str) -> list[str]:
 
 
 def _validate_anything_but(argument: Any, path: str) -> list[str]:
-    allowed = "a string, a number, a non-empty list of strings or of numbers, or {\"prefix\": \"...\"}"
+    allowed = 'a string, a number, a non-empty list of strings or of numbers, or {"prefix": "..."}'
     if isinstance(argument, Mapping):
         if set(argument) == {"prefix"} and isinstance(argument["prefix"], str) and argument["prefix"]:
             return []
@@ -156,7 +176,9 @@ def _validate_anything_but(argument: Any, path: str) -> list[str]:
 
 
 def _validate_numeric(argument: Any, path: str) -> list[str]:
-    usage = "`numeric` takes [op, number] or a range [\">\" or \">=\", low, \"<\" or \"<=\", high], op among " + ", ".join(defaults.NUMERIC_OPERATORS)
+    usage = '`numeric` takes [op, number] or a range [">" or ">=", low, "<" or "<=", high], op among ' + ", ".join(
+        defaults.NUMERIC_OPERATORS
+    )
     if not isinstance(argument, list) or len(argument) not in (2, 4):
         return [f"{path}: {show_value(argument)} is not allowed; {usage}"]
     operators, numbers = argument[0::2], argument[1::2]
@@ -189,13 +211,22 @@ def _validate_limits(match: Mapping[str, Any], path: str) -> list[str]:
     errors: list[str] = []
     leaves = _leaves(match)
     if len(leaves) > defaults.FILTER_POLICY_MAX_KEYS:
-        errors.append(f"{path}: {len(leaves)} matched fields; at most {defaults.FILTER_POLICY_MAX_KEYS} are allowed (SNS filter policy limit)")
+        errors.append(
+            f"{path}: {len(leaves)} matched fields; at most {defaults.FILTER_POLICY_MAX_KEYS} are allowed (SNS filter "
+            "policy limit)"
+        )
     combinations = math.prod(len(leaf) for leaf in leaves)
     if combinations > defaults.FILTER_POLICY_MAX_COMBINATIONS:
-        errors.append(f"{path}: {combinations} value combinations; at most {defaults.FILTER_POLICY_MAX_COMBINATIONS} are allowed (SNS filter policy limit: the product of the list lengths)")
+        errors.append(
+            f"{path}: {combinations} value combinations; at most {defaults.FILTER_POLICY_MAX_COMBINATIONS} are "
+            "allowed (SNS filter policy limit: the product of the list lengths)"
+        )
     pattern_chars = len(json.dumps(event_pattern(match)))
     if pattern_chars > defaults.EVENT_PATTERN_MAX_CHARS:
-        errors.append(f"{path}: the event pattern would be {pattern_chars} characters; at most {defaults.EVENT_PATTERN_MAX_CHARS} are allowed (EventBridge limit)")
+        errors.append(
+            f"{path}: the event pattern would be {pattern_chars} characters; at most "
+            f"{defaults.EVENT_PATTERN_MAX_CHARS} are allowed (EventBridge limit)"
+        )
     return errors
 
 

@@ -24,8 +24,11 @@ def _parser() -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--messages", metavar="FILE", help="envelopes to send: a JSON array, or JSON lines")
     src.add_argument("--count", type=int, metavar="N", help="send N generated demo orders (default: 12)")
-    p.add_argument("--project-dir", metavar="DIR",
-                   help="the Pulumi project (default: the current folder if it has Pulumi.yaml, else this repository)")
+    p.add_argument(
+        "--project-dir",
+        metavar="DIR",
+        help="the Pulumi project (default: the current folder if it has Pulumi.yaml, else this repository)",
+    )
     p.add_argument("--json", action="store_true", help="print exactly one JSON report on stdout")
     p.add_argument("--logs", action="store_true", help="echo the handlers' log lines to stderr")
     p.add_argument("--debug", action="store_true", help="show a traceback when the run fails")
@@ -40,8 +43,14 @@ def main(argv: list[str] | None = None) -> int:
         else:
             messages = demo_orders(args.count if args.count is not None else 12)
         sink = (lambda fn, line: print(f"[{fn}] {line}", file=sys.stderr)) if args.logs else None
-        report = run(stack=args.stack, topology=args.topology, messages=messages, log_sink=sink,
-                     details=not args.json, project_dir=args.project_dir)
+        report = run(
+            stack=args.stack,
+            topology=args.topology,
+            messages=messages,
+            log_sink=sink,
+            details=not args.json,
+            project_dir=args.project_dir,
+        )
     except EmulatorError as exc:
         if args.debug:
             traceback.print_exc()
@@ -50,8 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - an emulator bug: one line unless --debug
         if args.debug:
             traceback.print_exc()
-        print(f"emulator: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
-              file=sys.stderr)
+        print(
+            f"emulator: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
+            file=sys.stderr,
+        )
         return 3
     if args.json:
         sys.stdout.write(json.dumps(report) + "\n")

@@ -89,7 +89,8 @@ class IamEnforcer:
             for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
                 docs.append(iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"])
             if iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] or any(
-                d.typ == "aws:iam/rolePolicyAttachment:RolePolicyAttachment" for d in self.mocks.resources
+                d.typ == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+                for d in self.mocks.resources
                 if str(d.inputs.get("role")) in (role, role_ref)
             ):
                 docs = None  # managed policies are not loaded in the embedded IAM: do not guess
@@ -138,13 +139,18 @@ class IamEnforcer:
         if prefix == "events" and op == "PutEvents":
             for entry in params.get("Entries") or []:
                 bus = entry.get("EventBusName") or "default"
-                arn = bus if bus.startswith("arn:") else \
-                    f"arn:{self.mocks.partition}:events:{self.mocks.region}:{self.mocks.account}:event-bus/{bus}"
+                arn = (
+                    bus
+                    if bus.startswith("arn:")
+                    else f"arn:{self.mocks.partition}:events:{self.mocks.region}:{self.mocks.account}:event-bus/{bus}"
+                )
                 needs.append(("events:PutEvents", arn))
             return needs
         if prefix == "dynamodb" and params.get("TableName"):
-            arn = f"arn:{self.mocks.partition}:dynamodb:{self.mocks.region}:{self.mocks.account}:table/" \
-                  f"{params['TableName']}"
+            arn = (
+                f"arn:{self.mocks.partition}:dynamodb:{self.mocks.region}:{self.mocks.account}:table/"
+                f"{params['TableName']}"
+            )
             return [(f"dynamodb:{base}", arn)]
         return None
 
@@ -168,8 +174,10 @@ class IamEnforcer:
             verdict = identity_allows(policies, action, resource)
             if not verdict.allowed:
                 role = (fn.role or "?").rsplit("/", 1)[-1]
-                message = (f"User: arn:aws:sts::{self.mocks.account}:assumed-role/{role}/{fn.name} is not authorized "
-                           f"to perform: {action} on resource: {resource} because {verdict.reason}")
+                message = (
+                    f"User: arn:aws:sts::{self.mocks.account}:assumed-role/{role}/{fn.name} is not authorized "
+                    f"to perform: {action} on resource: {resource} because {verdict.reason}"
+                )
                 self.denied.append({"function": fn.name, "action": action, "resource": resource})
                 code = _DENIED_CODE.get(prefix, "AccessDeniedException")
                 raise ClientError({"Error": {"Code": code, "Message": message}}, op)

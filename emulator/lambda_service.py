@@ -123,8 +123,14 @@ def envelope_id(body: str) -> str | None:
 
 
 class LambdaService:
-    def __init__(self, mocks: AwsMocks, project_dir: Path, *, log_sink: Callable[[str, str], None] | None = None,
-                 max_rounds: int = 2000):
+    def __init__(
+        self,
+        mocks: AwsMocks,
+        project_dir: Path,
+        *,
+        log_sink: Callable[[str, str], None] | None = None,
+        max_rounds: int = 2000,
+    ):
         self.mocks = mocks
         self.region = mocks.region
         self.project_dir = project_dir
@@ -295,7 +301,8 @@ class LambdaService:
                 pass
             now = int(time.time() * 1000)
             self.logs.put_log_events(
-                logGroupName=fn.log_group, logStreamName=stream,
+                logGroupName=fn.log_group,
+                logStreamName=stream,
                 logEvents=[{"timestamp": now, "message": line} for line in lines],
             )
         except Exception:  # noqa: BLE001 - logs are a convenience, never fail a run over them
@@ -310,7 +317,9 @@ class LambdaService:
             root = self._code_root(fn)
             path = root.joinpath(*module_name.split(".")).with_suffix(".py")
             if not path.is_file():
-                raise EmulatorError(f"function {fn.resource!r}: handler module {module_name!r} not found in its package")
+                raise EmulatorError(
+                    f"function {fn.resource!r}: handler module {module_name!r} not found in its package"
+                )
             try:
                 with self._invocation(fn):  # a cold start sees the function's environment
                     module = importlib.import_module(module_name)
@@ -386,7 +395,9 @@ class LambdaService:
             self._ship_logs(fn, tb)
             raise EmulatorError(f"producer function {fn.resource!r} raised {type(exc).__name__}: {exc}") from exc
         if not isinstance(result, dict) or not isinstance(result.get("sent"), list):
-            raise EmulatorError(f"producer function {fn.resource!r} returned {result!r}; expected {{'sent': [ids], ...}}")
+            raise EmulatorError(
+                f"producer function {fn.resource!r} returned {result!r}; expected {{'sent': [ids], ...}}"
+            )
         return result
 
     # -------------------------------------------------------------- consume
@@ -450,8 +461,12 @@ class LambdaService:
         got: list[dict[str, Any]] = []
         while len(got) < count:
             resp = self.sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=min(10, count - len(got)), WaitTimeSeconds=0,
-                AttributeNames=["All"], MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"],
+                QueueUrl=url,
+                MaxNumberOfMessages=min(10, count - len(got)),
+                WaitTimeSeconds=0,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+                MessageSystemAttributeNames=["All"],
             )
             batch = resp.get("Messages", [])
             if not batch:
@@ -495,7 +510,7 @@ class LambdaService:
         ok = [r for r in records if r["messageId"] not in failed]
         bad = [r for r in records if r["messageId"] in failed]
         for chunk in range(0, len(ok), 10):
-            part = ok[chunk:chunk + 10]
+            part = ok[chunk : chunk + 10]
             self.sqs.delete_message_batch(
                 QueueUrl=q["url"],
                 Entries=[{"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(part)],
@@ -507,11 +522,13 @@ class LambdaService:
                 eid = envelope_id(r["body"])
                 stats.processed.append(eid if eid else r["messageId"])
         for chunk in range(0, len(bad), 10):
-            part = bad[chunk:chunk + 10]
+            part = bad[chunk : chunk + 10]
             self.sqs.change_message_visibility_batch(
                 QueueUrl=q["url"],
-                Entries=[{"Id": str(i), "ReceiptHandle": r["receiptHandle"], "VisibilityTimeout": 0}
-                         for i, r in enumerate(part)],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": r["receiptHandle"], "VisibilityTimeout": 0}
+                    for i, r in enumerate(part)
+                ],
             )
         stats.failed_attempts += len(bad)
         return len(records)
@@ -519,8 +536,11 @@ class LambdaService:
     def _depth(self, url: str) -> int:
         a = self.sqs.get_queue_attributes(
             QueueUrl=url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                            "ApproximateNumberOfMessagesDelayed"],
+            AttributeNames=[
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            ],
         )["Attributes"]
         return sum(int(v) for v in a.values())
 
@@ -547,7 +567,9 @@ class LambdaService:
                 )
             rp = q["attrs"].get("RedrivePolicy")
             if rp and int(json.loads(rp).get("maxReceiveCount", 0)) < 5:
-                warnings.append(f"queue {q['name']}: maxReceiveCount below 5 dead-letters healthy messages under throttling")
+                warnings.append(
+                    f"queue {q['name']}: maxReceiveCount below 5 dead-letters healthy messages under throttling"
+                )
         return warnings
 
     def drain(self) -> list[ConsumerStats]:
@@ -571,7 +593,7 @@ class LambdaService:
 
     def peek_queue_ids(self, queue_arn: str) -> list[str]:
         """Ids in a queue, read straight from the embedded SQS (no receive, nothing changes)."""
-        from moto.sqs.models import sqs_backends
+        from moto.sqs.models import sqs_backends  # noqa: PLC0415 - loaded inside the running mock
 
         q = self.mocks.queues.get(queue_arn)
         if q is None:

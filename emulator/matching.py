@@ -75,7 +75,7 @@ def _numeric(arg: Any, value: Any) -> bool:
         ">=": lambda a, b: a >= b,
         ">": lambda a, b: a > b,
     }
-    for op, bound in zip(arg[0::2], arg[1::2]):
+    for op, bound in zip(arg[0::2], arg[1::2], strict=False):
         if op not in ops or not _is_number(bound):
             raise UnsupportedPattern(f"bad numeric comparison {op!r} {bound!r}")
         if not ops[op](float(value), float(bound)):
@@ -94,7 +94,7 @@ def _anything_but(arg: Any, value: Any) -> bool:
     if isinstance(arg, dict):
         if len(arg) != 1:
             raise UnsupportedPattern(f"unsupported anything-but {arg!r}")
-        (op, inner), = arg.items()
+        ((op, inner),) = arg.items()
         if op in ("prefix", "suffix"):
             return isinstance(value, str) and not _string_op(op, inner, value)
         if op == "equals-ignore-case":
@@ -114,7 +114,7 @@ def _scalar_matches(rule: Any, value: Any) -> bool:
         return _literal_equal(rule, value)
     if len(rule) != 1:
         raise UnsupportedPattern(f"an operator object has exactly one key, got {rule!r}")
-    (op, arg), = rule.items()
+    ((op, arg),) = rule.items()
     if op in ("prefix", "suffix"):
         return _string_op(op, arg, value)
     if op == "equals-ignore-case":

@@ -170,7 +170,9 @@ class AwsMocks(pulumi.runtime.Mocks):
         queue = self.queues.get(queue_arn)
         if queue is None:
             return None
-        attrs = self.c["sqs"].get_queue_attributes(QueueUrl=queue["url"], AttributeNames=["Policy"]).get("Attributes", {})
+        attrs = (
+            self.c["sqs"].get_queue_attributes(QueueUrl=queue["url"], AttributeNames=["Policy"]).get("Attributes", {})
+        )
         return attrs.get("Policy")
 
     def queue_by_url(self, url: str) -> dict[str, Any] | None:
@@ -221,10 +223,19 @@ class AwsMocks(pulumi.runtime.Mocks):
             # Layers are not loaded here (handlers run on the venv's Powertools, the same pinned release),
             # so the answer is the layer's ARN shape with a placeholder layer version.
             _, arch, runtime, _version = name.rsplit("/", 3)
-            arn = (f"arn:{self.partition}:lambda:{self.region}:017000801446:layer:"
-                   f"AWSLambdaPowertoolsPythonV3-{runtime.replace('.', '')}-{arch}:1")
-            return {"name": name, "type": "String", "value": arn, "insecureValue": arn, "version": 1, "id": name,
-                    "arn": f"arn:{self.partition}:ssm:{self.region}::parameter{name}"}
+            arn = (
+                f"arn:{self.partition}:lambda:{self.region}:017000801446:layer:"
+                f"AWSLambdaPowertoolsPythonV3-{runtime.replace('.', '')}-{arch}:1"
+            )
+            return {
+                "name": name,
+                "type": "String",
+                "value": arn,
+                "insecureValue": arn,
+                "version": 1,
+                "id": name,
+                "arn": f"arn:{self.partition}:ssm:{self.region}::parameter{name}",
+            }
         err = EmulatorError(f"the emulator does not implement the invoke {tok}")
         self.errors.append(err)
         raise err
@@ -348,7 +359,9 @@ class AwsMocks(pulumi.runtime.Mocks):
     def _redrive_policy(self, typ, name, inputs):
         self._refuse_keys(typ, name, inputs, {"queueUrl", "redrivePolicy"})
         url = inputs.get("queueUrl")
-        self.c["sqs"].set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": _json_text(inputs["redrivePolicy"])})
+        self.c["sqs"].set_queue_attributes(
+            QueueUrl=url, Attributes={"RedrivePolicy": _json_text(inputs["redrivePolicy"])}
+        )
         return url, {"id": url}
 
     def _redrive_allow_policy(self, typ, name, inputs):
@@ -365,9 +378,23 @@ class AwsMocks(pulumi.runtime.Mocks):
     # ----------------------------------------------------------------- SNS
     def _topic(self, typ, name, inputs):
         self._refuse_keys(
-            typ, name, inputs,
-            {"name", "namePrefix", "fifoTopic", "contentBasedDeduplication", "kmsMasterKeyId", "tags",
-             "displayName", "policy", "signatureVersion", "tracingConfig", "archivePolicy", "fifoThroughputScope"},
+            typ,
+            name,
+            inputs,
+            {
+                "name",
+                "namePrefix",
+                "fifoTopic",
+                "contentBasedDeduplication",
+                "kmsMasterKeyId",
+                "tags",
+                "displayName",
+                "policy",
+                "signatureVersion",
+                "tracingConfig",
+                "archivePolicy",
+                "fifoThroughputScope",
+            },
         )
         fifo = _bool(inputs.get("fifoTopic", False))
         tname = self._physical_name(typ, name, inputs, fifo=fifo)
@@ -398,9 +425,20 @@ class AwsMocks(pulumi.runtime.Mocks):
 
     def _subscription(self, typ, name, inputs):
         self._refuse_keys(
-            typ, name, inputs,
-            {"topic", "protocol", "endpoint", "filterPolicy", "filterPolicyScope", "rawMessageDelivery",
-             "redrivePolicy", "confirmationTimeoutInMinutes", "endpointAutoConfirms"},
+            typ,
+            name,
+            inputs,
+            {
+                "topic",
+                "protocol",
+                "endpoint",
+                "filterPolicy",
+                "filterPolicyScope",
+                "rawMessageDelivery",
+                "redrivePolicy",
+                "confirmationTimeoutInMinutes",
+                "endpointAutoConfirms",
+            },
         )
         topic, protocol, endpoint = inputs.get("topic"), inputs.get("protocol"), inputs.get("endpoint")
         if topic not in self.topics:
@@ -431,8 +469,14 @@ class AwsMocks(pulumi.runtime.Mocks):
             TopicArn=topic, Protocol="sqs", Endpoint=endpoint, Attributes=attrs, ReturnSubscriptionArn=True
         )["SubscriptionArn"]
         self.routes.append(
-            Route("sns-subscription", name, topic, endpoint, dlq,
-                  {"arn": arn, "attributes": attrs, "policy_at_creation": self._policy_now(endpoint)})
+            Route(
+                "sns-subscription",
+                name,
+                topic,
+                endpoint,
+                dlq,
+                {"arn": arn, "attributes": attrs, "policy_at_creation": self._policy_now(endpoint)},
+            )
         )
         return arn, {"arn": arn, "id": arn, "ownerId": self.account, "confirmationWasAuthenticated": True}
 
@@ -445,9 +489,21 @@ class AwsMocks(pulumi.runtime.Mocks):
 
     def _event_rule(self, typ, name, inputs):
         self._refuse_keys(
-            typ, name, inputs,
-            {"name", "namePrefix", "eventBusName", "eventPattern", "state", "isEnabled", "description", "tags",
-             "roleArn", "forceDestroy"},
+            typ,
+            name,
+            inputs,
+            {
+                "name",
+                "namePrefix",
+                "eventBusName",
+                "eventPattern",
+                "state",
+                "isEnabled",
+                "description",
+                "tags",
+                "roleArn",
+                "forceDestroy",
+            },
         )
         if not inputs.get("eventPattern"):
             raise EmulatorError(f"{typ} {name!r}: only event-pattern rules are emulated (no scheduleExpression)")
@@ -466,9 +522,20 @@ class AwsMocks(pulumi.runtime.Mocks):
 
     def _event_target(self, typ, name, inputs):
         self._refuse_keys(
-            typ, name, inputs,
-            {"rule", "eventBusName", "arn", "targetId", "deadLetterConfig", "retryPolicy", "sqsTarget",
-             "roleArn", "forceDestroy"},
+            typ,
+            name,
+            inputs,
+            {
+                "rule",
+                "eventBusName",
+                "arn",
+                "targetId",
+                "deadLetterConfig",
+                "retryPolicy",
+                "sqsTarget",
+                "roleArn",
+                "forceDestroy",
+            },
         )
         rule = inputs.get("rule")
         bus = inputs.get("eventBusName") or "default"
@@ -485,13 +552,19 @@ class AwsMocks(pulumi.runtime.Mocks):
         service = arn.split(":")[2] if arn.count(":") >= 5 else ""
         if service == "lambda":
             raise EmulatorError(
-                f"{typ} {name!r}: EventBridge -> Lambda push delivery is not emulated (only SQS event source mappings are)"
+                f"{typ} {name!r}: EventBridge -> Lambda push delivery is not emulated (only SQS event source mappings "
+                "are)"
             )
         if service != "sqs":
-            raise EmulatorError(f"{typ} {name!r}: target {arn!r} is not an SQS queue; the emulator only delivers to SQS")
+            raise EmulatorError(
+                f"{typ} {name!r}: target {arn!r} is not an SQS queue; the emulator only delivers to SQS"
+            )
         queue = self.queues.get(arn)
-        if queue is not None and queue["name"].endswith(".fifo") and not (inputs.get("sqsTarget") or {}).get(
-                "messageGroupId"):
+        if (
+            queue is not None
+            and queue["name"].endswith(".fifo")
+            and not (inputs.get("sqsTarget") or {}).get("messageGroupId")
+        ):
             raise EmulatorError(
                 f"{typ} {name!r}: the target is FIFO queue {queue['name']}; EventBridge needs "
                 "sqsTarget.messageGroupId for it (AWS rejects the target without one)"
@@ -507,23 +580,35 @@ class AwsMocks(pulumi.runtime.Mocks):
             rp = inputs["retryPolicy"]
             target["RetryPolicy"] = {
                 k2: _num(rp[k1])
-                for k1, k2 in (("maximumEventAgeInSeconds", "MaximumEventAgeInSeconds"),
-                               ("maximumRetryAttempts", "MaximumRetryAttempts"))
+                for k1, k2 in (
+                    ("maximumEventAgeInSeconds", "MaximumEventAgeInSeconds"),
+                    ("maximumRetryAttempts", "MaximumRetryAttempts"),
+                )
                 if rp.get(k1) is not None
             }
         if inputs.get("roleArn"):
             target["RoleArn"] = inputs["roleArn"]
         self.c["events"].put_targets(Rule=rule, EventBusName=bus, Targets=[target])
         self.routes.append(
-            Route("eventbridge-target", name, rule_arn, arn, dlq,
-                  {"rule": rule, "bus": bus, "target": target, "policy_at_creation": self._policy_now(arn)})
+            Route(
+                "eventbridge-target",
+                name,
+                rule_arn,
+                arn,
+                dlq,
+                {"rule": rule, "bus": bus, "target": target, "policy_at_creation": self._policy_now(arn)},
+            )
         )
         rid = f"{bus}-{rule}-{target_id}"
         return rid, {"targetId": target_id, "id": rid, "eventBusName": bus}
 
     def _event_archive(self, typ, name, inputs):
-        self._refuse_keys(typ, name, inputs, {"name", "eventSourceArn", "retentionDays", "eventPattern", "description",
-                                              "kmsKeyIdentifier"})
+        self._refuse_keys(
+            typ,
+            name,
+            inputs,
+            {"name", "eventSourceArn", "retentionDays", "eventPattern", "description", "kmsKeyIdentifier"},
+        )
         aname = self._physical_name(typ, name, inputs)
         kwargs: dict[str, Any] = {"ArchiveName": aname, "EventSourceArn": inputs["eventSourceArn"]}
         if inputs.get("retentionDays") is not None:
@@ -536,9 +621,20 @@ class AwsMocks(pulumi.runtime.Mocks):
     # ----------------------------------------------------------------- IAM
     def _role(self, typ, name, inputs):
         self._refuse_keys(
-            typ, name, inputs,
-            {"name", "namePrefix", "assumeRolePolicy", "description", "path", "maxSessionDuration", "tags",
-             "forceDetachPolicies", "permissionsBoundary"},
+            typ,
+            name,
+            inputs,
+            {
+                "name",
+                "namePrefix",
+                "assumeRolePolicy",
+                "description",
+                "path",
+                "maxSessionDuration",
+                "tags",
+                "forceDetachPolicies",
+                "permissionsBoundary",
+            },
         )
         rname = self._physical_name(typ, name, inputs)
         kwargs: dict[str, Any] = {"RoleName": rname, "AssumeRolePolicyDocument": _json_text(inputs["assumeRolePolicy"])}
@@ -566,8 +662,12 @@ class AwsMocks(pulumi.runtime.Mocks):
 
     # ----------------------------------------------------------- CloudWatch
     def _log_group(self, typ, name, inputs):
-        self._refuse_keys(typ, name, inputs, {"name", "namePrefix", "retentionInDays", "kmsKeyId", "tags",
-                                              "logGroupClass", "skipDestroy"})
+        self._refuse_keys(
+            typ,
+            name,
+            inputs,
+            {"name", "namePrefix", "retentionInDays", "kmsKeyId", "tags", "logGroupClass", "skipDestroy"},
+        )
         lname = self._physical_name(typ, name, inputs)
         kwargs: dict[str, Any] = {"logGroupName": lname}
         if inputs.get("tags"):
@@ -622,27 +722,51 @@ class AwsMocks(pulumi.runtime.Mocks):
         code = inputs.get("code")
         if code is not None and not isinstance(code, (pulumi.FileArchive, pulumi.AssetArchive)):
             raise EmulatorError(
-                f"{typ} {name!r}: code must be a FileArchive or AssetArchive of the handlers (got {type(code).__name__})"
+                f"{typ} {name!r}: code must be a FileArchive or AssetArchive of the handlers (got "
+                f"{type(code).__name__})"
             )
         log_group = ((inputs.get("loggingConfig") or {}).get("logGroup")) or f"/aws/lambda/{fname}"
         self.functions.append(
             Function(
-                resource=name, name=fname, arn=arn, handler=str(inputs["handler"]), environment=env,
-                role=inputs.get("role"), timeout=_num(inputs.get("timeout", 3)),
-                memory=_num(inputs.get("memorySize", 128)), code=code, log_group=log_group,
+                resource=name,
+                name=fname,
+                arn=arn,
+                handler=str(inputs["handler"]),
+                environment=env,
+                role=inputs.get("role"),
+                timeout=_num(inputs.get("timeout", 3)),
+                memory=_num(inputs.get("memorySize", 128)),
+                code=code,
+                log_group=log_group,
             )
         )
         return fname, {
-            "arn": arn, "name": fname, "id": fname, "invokeArn":
-            f"arn:{self.partition}:apigateway:{self.region}:lambda:path/2015-03-31/functions/{arn}/invocations",
-            "qualifiedArn": f"{arn}:$LATEST", "version": "$LATEST", "qualifiedInvokeArn": f"{arn}:$LATEST",
+            "arn": arn,
+            "name": fname,
+            "id": fname,
+            "invokeArn": (
+                f"arn:{self.partition}:apigateway:{self.region}:lambda:path/2015-03-31/functions/{arn}/invocations"
+            ),
+            "qualifiedArn": f"{arn}:$LATEST",
+            "version": "$LATEST",
+            "qualifiedInvokeArn": f"{arn}:$LATEST",
         }
 
     def _event_source_mapping(self, typ, name, inputs):
         self._refuse_keys(
-            typ, name, inputs,
-            {"eventSourceArn", "functionName", "batchSize", "maximumBatchingWindowInSeconds", "functionResponseTypes",
-             "scalingConfig", "enabled", "tags"},
+            typ,
+            name,
+            inputs,
+            {
+                "eventSourceArn",
+                "functionName",
+                "batchSize",
+                "maximumBatchingWindowInSeconds",
+                "functionResponseTypes",
+                "scalingConfig",
+                "enabled",
+                "tags",
+            },
         )
         src = inputs.get("eventSourceArn") or ""
         if src not in self.queues:
@@ -661,10 +785,15 @@ class AwsMocks(pulumi.runtime.Mocks):
         mid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"esm:{name}"))
         self.mappings.append(
             Mapping(
-                resource=name, uuid=mid, queue_arn=src, function=str(inputs.get("functionName")), batch_size=batch,
+                resource=name,
+                uuid=mid,
+                queue_arn=src,
+                function=str(inputs.get("functionName")),
+                batch_size=batch,
                 window=window,
                 report_batch_item_failures="ReportBatchItemFailures" in (inputs.get("functionResponseTypes") or []),
-                enabled=_bool(inputs.get("enabled", True)), max_concurrency=_num(mc) if mc is not None else None,
+                enabled=_bool(inputs.get("enabled", True)),
+                max_concurrency=_num(mc) if mc is not None else None,
             )
         )
         return mid, {"uuid": mid, "id": mid, "functionArn": inputs.get("functionName"), "state": "Enabled"}
@@ -677,9 +806,24 @@ class AwsMocks(pulumi.runtime.Mocks):
     # ------------------------------------------------------------ DynamoDB
     def _table(self, typ, name, inputs):
         self._refuse_keys(
-            typ, name, inputs,
-            {"name", "hashKey", "rangeKey", "attributes", "billingMode", "ttl", "readCapacity", "writeCapacity",
-             "pointInTimeRecovery", "serverSideEncryption", "tags", "deletionProtectionEnabled", "tableClass"},
+            typ,
+            name,
+            inputs,
+            {
+                "name",
+                "hashKey",
+                "rangeKey",
+                "attributes",
+                "billingMode",
+                "ttl",
+                "readCapacity",
+                "writeCapacity",
+                "pointInTimeRecovery",
+                "serverSideEncryption",
+                "tags",
+                "deletionProtectionEnabled",
+                "tableClass",
+            },
         )
         tname = self._physical_name(typ, name, inputs)
         keys = [{"AttributeName": inputs["hashKey"], "KeyType": "HASH"}]
@@ -705,10 +849,22 @@ class AwsMocks(pulumi.runtime.Mocks):
     # ----------------------------------------------------------------- KMS
     def _kms_key(self, typ, name, inputs):
         self._refuse_keys(
-            typ, name, inputs,
-            {"description", "policy", "enableKeyRotation", "deletionWindowInDays", "keyUsage",
-             "customerMasterKeySpec", "tags", "isEnabled", "rotationPeriodInDays", "multiRegion",
-             "bypassPolicyLockoutSafetyCheck"},
+            typ,
+            name,
+            inputs,
+            {
+                "description",
+                "policy",
+                "enableKeyRotation",
+                "deletionWindowInDays",
+                "keyUsage",
+                "customerMasterKeySpec",
+                "tags",
+                "isEnabled",
+                "rotationPeriodInDays",
+                "multiRegion",
+                "bypassPolicyLockoutSafetyCheck",
+            },
         )
         kwargs: dict[str, Any] = {}
         if inputs.get("description"):

@@ -180,11 +180,19 @@ def key_allows_service(policy: Any, *, service: str, actions: Iterable[str], sou
     for action in actions:
         ok = False
         for stmt in statements:
-            if stmt.get("Effect") == "Deny" and _principal_matches(stmt, service, allow_wildcard=True) \
-                    and _action_matches(stmt, action) and _conditions(stmt, context, unknown=True)[0]:
+            if (
+                stmt.get("Effect") == "Deny"
+                and _principal_matches(stmt, service, allow_wildcard=True)
+                and _action_matches(stmt, action)
+                and _conditions(stmt, context, unknown=True)[0]
+            ):
                 return Verdict(False, f"key policy denies {service} {action}")
-            if stmt.get("Effect") == "Allow" and _principal_matches(stmt, service, allow_wildcard=False) \
-                    and _action_matches(stmt, action) and _conditions(stmt, context, unknown=False)[0]:
+            if (
+                stmt.get("Effect") == "Allow"
+                and _principal_matches(stmt, service, allow_wildcard=False)
+                and _action_matches(stmt, action)
+                and _conditions(stmt, context, unknown=False)[0]
+            ):
                 ok = True
         if not ok:
             return Verdict(False, f"key policy does not grant {service} {action}")

@@ -52,8 +52,12 @@ def check_delivery(mocks: AwsMocks, kind: str, source_arn: str, queue_arn: str, 
     if as_dlq and kind == "eventbridge-target" and fifo:
         return Verdict(False, "an EventBridge target dead-letter queue must be a standard queue")
     verdict = allows(
-        attrs.get("Policy"), service=service, action="sqs:SendMessage", resource=queue_arn,
-        source_arn=source_arn, account=mocks.account,
+        attrs.get("Policy"),
+        service=service,
+        action="sqs:SendMessage",
+        resource=queue_arn,
+        source_arn=source_arn,
+        account=mocks.account,
     )
     if not verdict.allowed:
         if verdict.reason == "no resource policy":
@@ -64,13 +68,17 @@ def check_delivery(mocks: AwsMocks, kind: str, source_arn: str, queue_arn: str, 
         desc, rec = mocks.resolve_kms_key(key)
         if desc and desc.startswith("alias/aws/"):
             return Verdict(
-                False, f"{queue['name']} is encrypted with the AWS-managed key {desc}, whose policy cannot grant {service}"
+                False,
+                f"{queue['name']} is encrypted with the AWS-managed key {desc}, whose policy cannot grant {service}",
             )
         if rec is None:
             return Verdict(False, f"{queue['name']} is encrypted with key {key!r}, which the program did not declare")
         kv = key_allows_service(
-            rec["policy"], service=service, actions=("kms:GenerateDataKey", "kms:Decrypt"),
-            source_arn=source_arn, account=mocks.account,
+            rec["policy"],
+            service=service,
+            actions=("kms:GenerateDataKey", "kms:Decrypt"),
+            source_arn=source_arn,
+            account=mocks.account,
         )
         if not kv.allowed:
             return Verdict(False, f"KMS key of {queue['name']}: {kv.reason}")
@@ -129,8 +137,12 @@ def ordering_warnings(mocks: AwsMocks) -> list[str]:
     warnings = []
     for route in mocks.routes:
         then = allows(
-            route.detail.get("policy_at_creation"), service=SERVICE[route.kind], action="sqs:SendMessage",
-            resource=route.target_arn, source_arn=route.source_arn, account=mocks.account,
+            route.detail.get("policy_at_creation"),
+            service=SERVICE[route.kind],
+            action="sqs:SendMessage",
+            resource=route.target_arn,
+            source_arn=route.source_arn,
+            account=mocks.account,
         )
         now = check_delivery(mocks, route.kind, route.source_arn, route.target_arn)
         if now.allowed and not then.allowed:
@@ -164,8 +176,9 @@ def enforce(mocks: AwsMocks) -> list[BlockedRoute]:
             )
         if dlq_verdict is not None and not dlq_verdict.allowed:
             blocked.append(
-                BlockedRoute(route.resource, dlq_kind[route.kind], route.source_arn, dlq_name or "?",
-                             dlq_verdict.reason)
+                BlockedRoute(
+                    route.resource, dlq_kind[route.kind], route.source_arn, dlq_name or "?", dlq_verdict.reason
+                )
             )
     return blocked
 
@@ -181,7 +194,8 @@ def route_summary(mocks: AwsMocks) -> list[dict[str, Any]]:
                 "source": r.source_arn,
                 "queue": mocks.queues.get(r.target_arn, {}).get("name", r.target_arn),
                 "filter": json.loads(r.detail["attributes"].get("FilterPolicy", "null"))
-                if r.kind == "sns-subscription" else None,
+                if r.kind == "sns-subscription"
+                else None,
             }
         )
     return out

@@ -6,13 +6,14 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping as TMapping
+from typing import Any, Callable, Iterator
+from typing import Mapping as TMapping
 from unittest import mock
 
 from .errors import EmulatorError
 from .lambda_service import LambdaService
 from .matching import UnsupportedPattern, matches
-from .messages import validate_messages
+from .messages import demo_orders, validate_messages
 from .mocks import AwsMocks, ProgramTransform
 from .program import run_program
 from .routes import enforce, ordering_warnings
@@ -55,9 +56,10 @@ def _patched_environ(region: str) -> Iterator[None]:
 @contextlib.contextmanager
 def _aws_semantics() -> Iterator[None]:
     """Replace moto's content matching with AWS's documented semantics (see emulator.matching)."""
-    from moto.events.models import EventPattern, Rule
-    from moto.sns.models import Subscription
-    from moto.sns.utils import FilterPolicyMatcher
+    # moto loads when a run starts, not when the CLI parses its arguments.
+    from moto.events.models import EventPattern, Rule  # noqa: PLC0415
+    from moto.sns.models import Subscription  # noqa: PLC0415
+    from moto.sns.utils import FilterPolicyMatcher  # noqa: PLC0415
 
     original_matches = FilterPolicyMatcher.matches
 
@@ -87,8 +89,11 @@ def _aws_semantics() -> Iterator[None]:
     def deliver(self, message, message_id, *args, **kwargs):
         # With raw delivery, SNS drops a message with more than 10 attributes (PITFALLS 11).
         attributes = kwargs.get("message_attributes") or {}
-        if self.protocol == "sqs" and self.attributes.get("RawMessageDelivery") in (True, "true") \
-                and len(attributes) > 10:
+        if (
+            self.protocol == "sqs"
+            and self.attributes.get("RawMessageDelivery") in (True, "true")
+            and len(attributes) > 10
+        ):
             return None
         return original_deliver(self, message, message_id, *args, **kwargs)
 
@@ -97,10 +102,12 @@ def _aws_semantics() -> Iterator[None]:
             return None
         return original_send(self, *args, **kwargs)
 
-    with mock.patch.object(FilterPolicyMatcher, "matches", sns_matches), \
-            mock.patch.object(EventPattern, "matches_event", event_matches), \
-            mock.patch.object(Rule, "send_to_targets", send_if_enabled), \
-            mock.patch.object(Subscription, "publish", deliver):
+    with (
+        mock.patch.object(FilterPolicyMatcher, "matches", sns_matches),
+        mock.patch.object(EventPattern, "matches_event", event_matches),
+        mock.patch.object(Rule, "send_to_targets", send_if_enabled),
+        mock.patch.object(Subscription, "publish", deliver),
+    ):
         yield
 
 
@@ -133,8 +140,15 @@ def _queue_alarms(mocks: AwsMocks, depth_of: Callable[[str], int]) -> list[dict[
             continue
         depth = depth_of(queue["arn"])
         firing = compare(depth, float(kw.get("Threshold", 0)))
-        out.append({"alarm": alarm["resource"], "queue": queue["name"], "value": depth,
-                    "threshold": kw.get("Threshold"), "state": "ALARM" if firing else "OK"})
+        out.append(
+            {
+                "alarm": alarm["resource"],
+                "queue": queue["name"],
+                "value": depth,
+                "threshold": kw.get("Threshold"),
+                "state": "ALARM" if firing else "OK",
+            }
+        )
     return sorted(out, key=lambda a: a["alarm"])
 
 
@@ -169,9 +183,7 @@ def run(
     ``log_sink(function_name, line)``: receives every line the handlers log.
     ``details``: add a ``"details"`` key (delivered ids, invocation counts, routes).
     """
-    from moto import mock_aws
-
-    from .messages import demo_orders
+    from moto import mock_aws  # noqa: PLC0415 - loads when a run starts
 
     root = Path(project_dir).absolute() if project_dir else default_project_dir()
     if messages is None:
@@ -260,8 +272,10 @@ def format_summary(report: dict[str, Any]) -> str:
     width = max([len(n) for n in report["consumers"]] + [8])
     lines.append(f"  {'consumer':<{width}}  delivered  processed  dead-lettered")
     for name, entry in sorted(report["consumers"].items()):
-        delivered = len(details.get(name, {}).get("delivered", [])) if details else len(
-            set(entry["processed"]) | set(entry["dead_lettered"])
+        delivered = (
+            len(details.get(name, {}).get("delivered", []))
+            if details
+            else len(set(entry["processed"]) | set(entry["dead_lettered"]))
         )
         lines.append(
             f"  {name:<{width}}  {delivered:>9}  {len(entry['processed']):>9}  {len(entry['dead_lettered']):>13}"
@@ -280,16 +294,20 @@ def format_summary(report: dict[str, Any]) -> str:
             lines.append(f"route dead-letter queue {queue}: {len(ids)} message(s)")
     alarms = [a for a in report.get("details", {}).get("alarms", []) if a["state"] == "ALARM"]
     if alarms:
-        lines.append(f"alarms in ALARM ({len(alarms)}): " + ", ".join(
-            f"{a['alarm']} ({a['queue']}: {a['value']} >= {a['threshold']:g})" for a in alarms))
+        lines.append(
+            f"alarms in ALARM ({len(alarms)}): "
+            + ", ".join(f"{a['alarm']} ({a['queue']}: {a['value']} >= {a['threshold']:g})" for a in alarms)
+        )
     if report.get("send_failed"):
         failed = report["send_failed"]
         first = failed[0] if isinstance(failed[0], dict) else {"message": str(failed[0])}
         lines.append(f"failed to send ({len(failed)}): {first.get('code', '')} {first.get('message', '')}".rstrip())
     denied = report.get("details", {}).get("access_denied", [])
     if denied:
-        lines.append(f"access denied ({len(denied)} call(s)): " + "; ".join(sorted(
-            {f"{d['function']} {d['action']} on {d['resource']}" for d in denied})))
+        lines.append(
+            f"access denied ({len(denied)} call(s)): "
+            + "; ".join(sorted({f"{d['function']} {d['action']} on {d['resource']}" for d in denied}))
+        )
     for warning in report.get("details", {}).get("warnings", []):
         lines.append(f"warning: {warning}")
     unrouted = report["unrouted"]

@@ -65,8 +65,9 @@ def _project_defaults(project_dir: Path, project: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, spec in (block or {}).items():
         qkey = _qualify(str(key), project)
-        if isinstance(spec, dict) and ("default" in spec or "type" in spec or "description" in spec
-                                        or "secret" in spec or "value" in spec):
+        if isinstance(spec, dict) and (
+            "default" in spec or "type" in spec or "description" in spec or "secret" in spec or "value" in spec
+        ):
             if "value" in spec:
                 out[qkey] = _to_config_string(qkey, spec["value"])
             elif "default" in spec:
@@ -77,7 +78,7 @@ def _project_defaults(project_dir: Path, project: str) -> dict[str, str]:
 
 
 def available_stacks(project_dir: Path) -> list[str]:
-    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
 
 
 def load_stack_config(

@@ -194,7 +194,7 @@ class EventsChannel(Channel):
         if not response.get("FailedEntryCount"):
             return []
         failures = []
-        for e, result in zip(batch, response.get("Entries") or []):
+        for e, result in zip(batch, response.get("Entries") or [], strict=False):
             code = result.get("ErrorCode")
             if code:
                 failures.append(Failure(e, code, result.get("ErrorMessage") or "", is_transient(code)))
@@ -214,7 +214,9 @@ def get(name: str) -> Channel:
 # ------------------------------------------------------------------ packing
 
 
-def pack_in_order(sizes: Sequence[int], max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_REQUEST_BYTES) -> list[list[int]]:
+def pack_in_order(
+    sizes: Sequence[int], max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_REQUEST_BYTES
+) -> list[list[int]]:
     """Greedy in-order packing into consecutive batches (minimal for in-order; see module doc)."""
     batches: list[list[int]] = []
     current: list[int] = []

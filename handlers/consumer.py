@@ -25,18 +25,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import env
+import envelope as envelopes
+import logs
+import processors
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
     SqsFifoPartialProcessor,
     process_partial_response,
 )
-
-import env
-import envelope as envelopes
-import logs
-import processors
-
 
 _processors: dict[bool, BatchProcessor] = {}
 

@@ -56,7 +56,9 @@ def _build(region: str, table: str, ttl: int, key_prefix: str) -> tuple[Any, Cal
     )
     store = DynamoDBPersistenceLayer(table_name=table, boto3_client=clients.client("dynamodb", region))
 
-    @idempotent_function(data_keyword_argument="envelope", persistence_store=store, config=config, key_prefix=key_prefix)
+    @idempotent_function(
+        data_keyword_argument="envelope", persistence_store=store, config=config, key_prefix=key_prefix
+    )
     def once(*, envelope: dict, process: Callable[[dict], None]) -> None:
         process(envelope)
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import os
 import sys
 
-from aws_lambda_powertools import Logger
-
 import env
+from aws_lambda_powertools import Logger
 
 _loggers: dict[str, Logger] = {}
 

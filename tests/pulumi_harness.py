@@ -12,7 +12,6 @@ import asyncio
 import hashlib
 import json
 import runpy
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,7 +74,11 @@ class RecordingMocks(pulumi_mocks.Mocks):
             arn = f"{inputs['topic']}:{_suffix(args.name)}-sub"
             return arn, {**inputs, "arn": arn}
         if typ == "aws:cloudwatch/eventBus:EventBus":
-            return physical, {**inputs, "name": physical, "arn": f"arn:aws:events:{region}:{account}:event-bus/{physical}"}
+            return physical, {
+                **inputs,
+                "name": physical,
+                "arn": f"arn:aws:events:{region}:{account}:event-bus/{physical}",
+            }
         if typ == "aws:cloudwatch/eventRule:EventRule":
             bus = inputs.get("eventBusName", "default")
             arn = f"arn:aws:events:{region}:{account}:rule/{bus}/{physical}"
@@ -83,22 +86,42 @@ class RecordingMocks(pulumi_mocks.Mocks):
         if typ == "aws:cloudwatch/eventTarget:EventTarget":
             return f"{inputs['rule']}-{args.name}", {**inputs, "targetId": f"{args.name}-{_suffix(args.name)}"}
         if typ == "aws:cloudwatch/eventArchive:EventArchive":
-            return physical, {**inputs, "name": physical, "arn": f"arn:aws:events:{region}:{account}:archive/{physical}"}
+            return physical, {
+                **inputs,
+                "name": physical,
+                "arn": f"arn:aws:events:{region}:{account}:archive/{physical}",
+            }
         if typ == "aws:iam/role:Role":
             return physical, {**inputs, "name": physical, "arn": f"arn:aws:iam::{account}:role/{physical}"}
         if typ == "aws:iam/rolePolicy:RolePolicy":
             return f"{inputs['role']}:{physical}", {**inputs, "name": physical}
         if typ == "aws:cloudwatch/logGroup:LogGroup":
-            return physical, {**inputs, "name": physical, "arn": f"arn:aws:logs:{region}:{account}:log-group:{physical}"}
+            return physical, {
+                **inputs,
+                "name": physical,
+                "arn": f"arn:aws:logs:{region}:{account}:log-group:{physical}",
+            }
         if typ == "aws:lambda/function:Function":
-            return physical, {**inputs, "name": physical, "arn": f"arn:aws:lambda:{region}:{account}:function:{physical}"}
+            return physical, {
+                **inputs,
+                "name": physical,
+                "arn": f"arn:aws:lambda:{region}:{account}:function:{physical}",
+            }
         if typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
             uuid = f"{_suffix(args.name)}-esm"
             return uuid, {**inputs, "uuid": uuid}
         if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
-            return physical, {**inputs, "name": physical, "arn": f"arn:aws:cloudwatch:{region}:{account}:alarm:{physical}"}
+            return physical, {
+                **inputs,
+                "name": physical,
+                "arn": f"arn:aws:cloudwatch:{region}:{account}:alarm:{physical}",
+            }
         if typ == "aws:dynamodb/table:Table":
-            return physical, {**inputs, "name": physical, "arn": f"arn:aws:dynamodb:{region}:{account}:table/{physical}"}
+            return physical, {
+                **inputs,
+                "name": physical,
+                "arn": f"arn:aws:dynamodb:{region}:{account}:table/{physical}",
+            }
         if typ == "aws:kms/key:Key":
             key_id = f"{_suffix(args.name)}-key"
             return key_id, {**inputs, "keyId": key_id, "arn": f"arn:aws:kms:{region}:{account}:key/{key_id}"}
@@ -106,16 +129,34 @@ class RecordingMocks(pulumi_mocks.Mocks):
             return inputs["keyId"], dict(inputs)
         if typ == "aws:kms/alias:Alias":
             return physical, {**inputs, "arn": f"arn:aws:kms:{region}:{account}:{physical}"}
-        raise NotImplementedError(f"the test mocks do not know resource type {typ} ({args.name}); add it to tests/pulumi_harness.py")
+        raise NotImplementedError(
+            f"the test mocks do not know resource type {typ} ({args.name}); add it to tests/pulumi_harness.py"
+        )
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/test", "userId": "AIDTEST", "id": ACCOUNT}
-        if args.token == "aws:ssm/getParameter:getParameter" and args.args["name"].startswith("/aws/service/powertools/python/"):
+            return {
+                "accountId": ACCOUNT,
+                "arn": f"arn:aws:iam::{ACCOUNT}:user/test",
+                "userId": "AIDTEST",
+                "id": ACCOUNT,
+            }
+        if args.token == "aws:ssm/getParameter:getParameter" and args.args["name"].startswith(
+            "/aws/service/powertools/python/"
+        ):
             self.parameters_read.append(args.args["name"])
-            return {"name": args.args["name"], "type": "String", "value": POWERTOOLS_LAYER_ARN, "id": args.args["name"],
-                    "arn": f"arn:aws:ssm:{REGION}::parameter{args.args['name']}", "version": 1, "insecureValue": POWERTOOLS_LAYER_ARN}
-        raise NotImplementedError(f"the test mocks do not know invoke {args.token} {args.args}; add it to tests/pulumi_harness.py")
+            return {
+                "name": args.args["name"],
+                "type": "String",
+                "value": POWERTOOLS_LAYER_ARN,
+                "id": args.args["name"],
+                "arn": f"arn:aws:ssm:{REGION}::parameter{args.args['name']}",
+                "version": 1,
+                "insecureValue": POWERTOOLS_LAYER_ARN,
+            }
+        raise NotImplementedError(
+            f"the test mocks do not know invoke {args.token} {args.args}; add it to tests/pulumi_harness.py"
+        )
 
 
 @dataclass
@@ -143,23 +184,24 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
 
-    def RegisterResource(self, request):
+    def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            self.registrations.append(Registration(
-                typ=request.type,
-                name=request.name,
-                urn=response.urn,
-                custom=request.custom,
-                parent=request.parent,
-                dependencies=list(request.dependencies),
-                protect=request.protect,
-                retain_on_delete=request.retainOnDelete,
-                inputs=rpc.deserialize_properties(request.object) if request.custom else {},
-                outputs=self.resources[response.urn].state if request.custom else {},
-            ))
+            self.registrations.append(
+                Registration(
+                    typ=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    custom=request.custom,
+                    parent=request.parent,
+                    dependencies=list(request.dependencies),
+                    protect=request.protect,
+                    retain_on_delete=request.retainOnDelete,
+                    inputs=rpc.deserialize_properties(request.object) if request.custom else {},
+                    outputs=self.resources[response.urn].state if request.custom else {},
+                )
+            )
         return response
-
 
 
 @dataclass

@@ -20,8 +20,9 @@ def emulate(tmp_path_factory) -> Callable[..., dict]:
     """``emulate(consumers, topology, messages, **options)`` -> report (cached per distinct call)."""
     cache: dict[str, dict] = {}
 
-    def run(consumers: list[dict], topology: str, messages: list[dict], *, program_transform=None,
-            **options: Any) -> dict:
+    def run(
+        consumers: list[dict], topology: str, messages: list[dict], *, program_transform=None, **options: Any
+    ) -> dict:
         key = json.dumps([consumers, topology, messages, options], sort_keys=True)
         if program_transform is None and key in cache:
             return cache[key]

@@ -39,7 +39,9 @@ def _total(m: dict) -> Any:
 DEV_SELECTORS: dict[str, Callable[[dict], bool]] = {
     "inventory": lambda m: m["type"] in ("OrderCreated", "OrderCancelled"),
     "notifications": lambda m: m["type"] == "OrderShipped" and (m.get("data") or {}).get("priority") == "HIGH",
-    "big-orders": lambda m: isinstance(_total(m), (int, float)) and not isinstance(_total(m), bool) and _total(m) > 1000,
+    "big-orders": lambda m: (
+        isinstance(_total(m), (int, float)) and not isinstance(_total(m), bool) and _total(m) > 1000
+    ),
     "analytics": lambda m: True,
 }
 
@@ -88,9 +90,7 @@ def expected_report(consumers: list[dict], selectors: dict[str, Callable[[dict],
             "processed": sorted(m["id"] for m in chosen if is_valid(m)),
             "dead_lettered": sorted(m["id"] for m in chosen if not is_valid(m)),
         }
-    out["unrouted"] = sorted(
-        m["id"] for m in messages if not any(selectors[c["name"]](m) for c in consumers)
-    )
+    out["unrouted"] = sorted(m["id"] for m in messages if not any(selectors[c["name"]](m) for c in consumers))
     return out
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
-import emulator
 from e2e_support import (
     BIG_ORDERS,
     DEV_MESSAGES,
@@ -23,6 +21,8 @@ from e2e_support import (
     expected_report,
     normalized,
 )
+
+import emulator
 
 CONSUMERS = [INVENTORY, NOTIFICATIONS, BIG_ORDERS]
 ROUTED = ["fanout", "eventbridge"]
@@ -81,13 +81,18 @@ def test_without_queue_and_dlq_policies_the_messages_are_lost_and_reported(emula
     tamper.assert_applied()
 
     kinds = sorted(b["kind"] for b in report["blocked_routes"])
-    assert kinds == sorted({"fanout": ["sns-subscription", "sns-redrive"],
-                            "eventbridge": ["eventbridge-target", "eventbridge-target-dlq"]}[topology])
+    assert kinds == sorted(
+        {
+            "fanout": ["sns-subscription", "sns-redrive"],
+            "eventbridge": ["eventbridge-target", "eventbridge-target-dlq"],
+        }[topology]
+    )
     assert all(b["consumer"] == "inventory" for b in report["blocked_routes"])
     assert report["consumers"]["inventory"] == {"processed": [], "dead_lettered": []}
     # Messages only inventory wanted reached no consumer at all.
-    only_inventory = {m["id"] for m in DEV_MESSAGES
-                      if DEV_SELECTORS["inventory"](m) and not DEV_SELECTORS["big-orders"](m)}
+    only_inventory = {
+        m["id"] for m in DEV_MESSAGES if DEV_SELECTORS["inventory"](m) and not DEV_SELECTORS["big-orders"](m)
+    }
     assert only_inventory <= set(report["unrouted"])
     assert_others_unaffected(report)
     assert_accounted(report, DEV_MESSAGES)
@@ -96,10 +101,15 @@ def test_without_queue_and_dlq_policies_the_messages_are_lost_and_reported(emula
 def test_a_deny_statement_for_the_source_blocks_even_with_an_allow(emulate):
     def edit(inputs):
         policy = json.loads(inputs["policy"])
-        policy["Statement"].append({
-            "Sid": "DenyEverySns", "Effect": "Deny", "Principal": {"Service": "sns.amazonaws.com"},
-            "Action": "sqs:*", "Resource": "*",
-        })
+        policy["Statement"].append(
+            {
+                "Sid": "DenyEverySns",
+                "Effect": "Deny",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:*",
+                "Resource": "*",
+            }
+        )
         return {**inputs, "policy": json.dumps(policy)}
 
     tamper = Tamper(QUEUE_POLICY, "notifications-queue-policy", edit)

@@ -7,13 +7,16 @@ import subprocess
 import sys
 
 import pytest
-
 from e2e_support import ROOT, write_stack
 
 
 def cli(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "emulator", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "emulator", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
     )
 
@@ -72,10 +75,14 @@ def test_config_the_program_rejects_surfaces_its_message(stack_dir):
 def test_json_run_prints_exactly_one_report_object(stack_dir, tmp_path):
     messages = tmp_path / "orders.jsonl"
     messages.write_text(
-        "\n".join(json.dumps(m) for m in [
-            {"id": "a", "type": "OrderCreated", "data": {"customerName": "A", "customerAddress": "B"}},
-            {"id": "b", "type": "OrderShipped", "data": {"customerName": "A"}},
-        ]) + "\n",
+        "\n".join(
+            json.dumps(m)
+            for m in [
+                {"id": "a", "type": "OrderCreated", "data": {"customerName": "A", "customerAddress": "B"}},
+                {"id": "b", "type": "OrderShipped", "data": {"customerName": "A"}},
+            ]
+        )
+        + "\n",
         encoding="utf-8",
     )
     result = cli("--stack", "e2e", "--messages", str(messages), "--json", cwd=stack_dir)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from e2e_support import ROOT  # noqa: F401 - puts the project on sys.path
 
 from emulator.iam import identity_allows
@@ -59,18 +58,36 @@ def send_policy(condition, *extra, principal=None, resource=QUEUE, action="sqs:S
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "sqs:*", "Resource": QUEUE,
-             "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-            {"Sid": "Sns", "Effect": "Allow", "Principal": principal or {"Service": "sns.amazonaws.com"},
-             "Action": action, "Resource": resource, **({"Condition": condition} if condition else {})},
+            {
+                "Sid": "TlsOnly",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sqs:*",
+                "Resource": QUEUE,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "Sns",
+                "Effect": "Allow",
+                "Principal": principal or {"Service": "sns.amazonaws.com"},
+                "Action": action,
+                "Resource": resource,
+                **({"Condition": condition} if condition else {}),
+            },
             *extra,
         ],
     }
 
 
 def sns_may_send(policy, source=TOPIC):
-    return allows(json.dumps(policy), service="sns.amazonaws.com", action="sqs:SendMessage", resource=QUEUE,
-                  source_arn=source, account=ACCOUNT)
+    return allows(
+        json.dumps(policy),
+        service="sns.amazonaws.com",
+        action="sqs:SendMessage",
+        resource=QUEUE,
+        source_arn=source,
+        account=ACCOUNT,
+    )
 
 
 @pytest.mark.parametrize(
@@ -83,17 +100,36 @@ def sns_may_send(policy, source=TOPIC):
         (send_policy(None), TOPIC, False),  # not scoped to a source
         # Stricter than AWS on purpose: a wildcard principal is not "exactly that source".
         (send_policy({"ArnEquals": {"aws:SourceArn": TOPIC}}, principal="*"), TOPIC, False),
-        (send_policy({"ArnEquals": {"aws:SourceArn": TOPIC}}, principal={"Service": "events.amazonaws.com"}), TOPIC,
-         False),
+        (
+            send_policy({"ArnEquals": {"aws:SourceArn": TOPIC}}, principal={"Service": "events.amazonaws.com"}),
+            TOPIC,
+            False,
+        ),
         (send_policy({"ArnEquals": {"aws:SourceArn": TOPIC}}, resource=QUEUE + "-other"), TOPIC, False),
         (send_policy({"ArnEquals": {"aws:SourceArn": TOPIC}}, action="sqs:ReceiveMessage"), TOPIC, False),
-        (send_policy({"ArnEquals": {"aws:SourceArn": TOPIC}, "StringEquals": {"aws:SourceAccount": ACCOUNT}}),
-         TOPIC, True),
-        (send_policy({"ArnEquals": {"aws:SourceArn": TOPIC}, "StringEquals": {"aws:SourceAccount": "999"}}),
-         TOPIC, False),
-        (send_policy({"ArnEquals": {"aws:SourceArn": TOPIC}},
-                     {"Effect": "Deny", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
-                      "Resource": QUEUE}), TOPIC, False),
+        (
+            send_policy({"ArnEquals": {"aws:SourceArn": TOPIC}, "StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+            TOPIC,
+            True,
+        ),
+        (
+            send_policy({"ArnEquals": {"aws:SourceArn": TOPIC}, "StringEquals": {"aws:SourceAccount": "999"}}),
+            TOPIC,
+            False,
+        ),
+        (
+            send_policy(
+                {"ArnEquals": {"aws:SourceArn": TOPIC}},
+                {
+                    "Effect": "Deny",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": QUEUE,
+                },
+            ),
+            TOPIC,
+            False,
+        ),
         ({"Statement": []}, TOPIC, False),
     ],
 )
@@ -102,19 +138,41 @@ def test_queue_policies_allow_exactly_the_scoped_source(policy, source, allowed)
 
 
 def test_no_policy_and_bad_json_block_with_a_reason():
-    assert "no resource policy" in allows(None, service="sns.amazonaws.com", action="sqs:SendMessage",
-                                          resource=QUEUE, source_arn=TOPIC, account=ACCOUNT).reason
-    assert "not valid JSON" in allows("{", service="sns.amazonaws.com", action="sqs:SendMessage",
-                                      resource=QUEUE, source_arn=TOPIC, account=ACCOUNT).reason
+    assert (
+        "no resource policy"
+        in allows(
+            None,
+            service="sns.amazonaws.com",
+            action="sqs:SendMessage",
+            resource=QUEUE,
+            source_arn=TOPIC,
+            account=ACCOUNT,
+        ).reason
+    )
+    assert (
+        "not valid JSON"
+        in allows(
+            "{",
+            service="sns.amazonaws.com",
+            action="sqs:SendMessage",
+            resource=QUEUE,
+            source_arn=TOPIC,
+            account=ACCOUNT,
+        ).reason
+    )
 
 
 def test_key_policies_must_grant_both_kms_actions_to_the_service():
     def key(actions):
-        return {"Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-                               "Action": actions, "Resource": "*"}]}
+        return {
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": actions, "Resource": "*"}
+            ]
+        }
 
-    grant = dict(service="sns.amazonaws.com", actions=("kms:GenerateDataKey", "kms:Decrypt"), source_arn=TOPIC,
-                 account=ACCOUNT)
+    grant = dict(
+        service="sns.amazonaws.com", actions=("kms:GenerateDataKey", "kms:Decrypt"), source_arn=TOPIC, account=ACCOUNT
+    )
     assert key_allows_service(key(["kms:GenerateDataKey*", "kms:Decrypt"]), **grant).allowed
     assert not key_allows_service(key(["kms:Decrypt"]), **grant).allowed
 
@@ -130,10 +188,12 @@ def test_key_policies_must_grant_both_kms_actions_to_the_service():
     ],
 )
 def test_identity_policies_need_action_and_resource(action, resource, allowed):
-    policy = {"Statement": [
-        {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [QUEUE]},
-        {"Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:eu-west-1:123456789012:log-group:g:*"},
-        {"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
-        {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"},
-    ]}
+    policy = {
+        "Statement": [
+            {"Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [QUEUE]},
+            {"Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:eu-west-1:123456789012:log-group:g:*"},
+            {"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"},
+        ]
+    }
     assert identity_allows([json.dumps(policy)], action, resource).allowed is allowed

@@ -7,11 +7,11 @@ import json
 
 import pulumi
 import pytest
+from e2e_support import DEV_CONSUMERS, DEV_MESSAGES, REGION, ROOT, Tamper, write_stack
 from pulumi.runtime import config as pulumi_config
 from pulumi.runtime import settings as pulumi_settings
 
 import emulator
-from e2e_support import DEV_CONSUMERS, DEV_MESSAGES, REGION, ROOT, Tamper, write_stack
 
 
 def tiny_project(tmp_path, program: str):
@@ -98,14 +98,15 @@ def test_demo_orders_are_deterministic_and_include_invalid_orders():
 
 def test_the_region_comes_from_the_stack(tmp_path):
     stack_file = write_stack(tmp_path, [{"name": "orders"}], "point-to-point")
-    report = emulator.run(stack="e2e", stack_file=stack_file, count=2, details=True,
-                          config_overrides={"aws:region": "ap-southeast-2"})
+    report = emulator.run(
+        stack="e2e", stack_file=stack_file, count=2, details=True, config_overrides={"aws:region": "ap-southeast-2"}
+    )
     assert report["details"]["region"] == "ap-southeast-2" != REGION
     assert all(url.startswith("https://sqs.ap-southeast-2.") for url in report["details"]["queues"])
     assert report["consumers"]["orders"]["processed"]
 
 
-HAND_WRITTEN_FANOUT = '''
+HAND_WRITTEN_FANOUT = """
 import json
 import pulumi
 import pulumi_aws as aws
@@ -141,7 +142,7 @@ consumer = function("consumer", "consumer.handler", {{"MESSAGING_CONSUMER": "ord
       "Resource": queue.arn}}])
 aws.lambda_.EventSourceMapping("orders-esm", event_source_arn=queue.arn, function_name=consumer.arn,
                                function_response_types=["ReportBatchItemFailures"])
-'''
+"""
 
 
 def test_a_hand_written_program_runs_and_a_route_created_before_its_policy_is_flagged(tmp_path):
@@ -155,7 +156,9 @@ def test_a_hand_written_program_runs_and_a_route_created_before_its_policy_is_fl
 
 
 def _visibility(seconds):
-    return Tamper("aws:sqs/queue:Queue", "inventory-queue", lambda inputs: {**inputs, "visibilityTimeoutSeconds": seconds})
+    return Tamper(
+        "aws:sqs/queue:Queue", "inventory-queue", lambda inputs: {**inputs, "visibilityTimeoutSeconds": seconds}
+    )
 
 
 def test_a_visibility_timeout_below_the_function_timeout_is_refused_like_aws_refuses_the_mapping(tmp_path):

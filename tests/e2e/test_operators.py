@@ -9,7 +9,6 @@ Expectations are written by hand per message, not derived from the program.
 from __future__ import annotations
 
 import pytest
-
 from e2e_support import assert_accounted, normalized, order
 
 CONSUMERS = [

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
-import emulator
 from e2e_support import (
     BIG_ORDERS,
     DEV_MESSAGES,
@@ -19,6 +17,8 @@ from e2e_support import (
     normalized,
     write_stack,
 )
+
+import emulator
 
 CONSUMERS = [INVENTORY, NOTIFICATIONS, BIG_ORDERS]
 INVENTORY_IDS = sorted(m["id"] for m in DEV_MESSAGES if DEV_SELECTORS["inventory"](m))
@@ -63,8 +63,12 @@ def test_a_consumer_role_without_its_idempotency_table_dead_letters_what_it_rece
 def test_a_consumer_role_that_cannot_read_its_queue_is_refused_like_aws_refuses_the_mapping(tmp_path):
     stack_file = write_stack(tmp_path, CONSUMERS, "fanout")
     with pytest.raises(emulator.EmulatorError, match=r"inventory-event-source.*sqs:ReceiveMessage"):
-        emulator.run(stack="e2e", stack_file=stack_file, messages=DEV_MESSAGES,
-                     program_transform=without_statement("inventory-role-policy", "ConsumeOwnQueue"))
+        emulator.run(
+            stack="e2e",
+            stack_file=stack_file,
+            messages=DEV_MESSAGES,
+            program_transform=without_statement("inventory-role-policy", "ConsumeOwnQueue"),
+        )
 
 
 @pytest.mark.parametrize("topology", ["point-to-point", "fanout"])

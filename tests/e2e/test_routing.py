@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from e2e_support import (
     BIG_ORDERS,
     DEV_CONSUMERS,

@@ -15,7 +15,6 @@ if str(HANDLERS) not in sys.path:
 import clients  # noqa: E402
 import idempotency  # noqa: E402
 import processors  # noqa: E402
-
 from handler_testkit import REGION  # noqa: E402
 
 

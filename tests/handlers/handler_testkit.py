@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import boto3
-
 import channels
 import clients
 import envelope as envelopes
@@ -40,7 +39,13 @@ def order(envelope_id: str, kind: str = "OrderCreated", *, valid: bool = True, *
     if valid:
         body.update(customerName="Ada Lovelace", customerAddress="12 St James's Square, London")
     body.update(data)
-    return {"id": envelope_id, "type": kind, "source": "com.example.orders", "time": "2026-01-01T00:00:00Z", "data": body}
+    return {
+        "id": envelope_id,
+        "type": kind,
+        "source": "com.example.orders",
+        "time": "2026-01-01T00:00:00Z",
+        "data": body,
+    }
 
 
 def failed_ids(response: dict) -> list[str]:
@@ -103,7 +108,9 @@ def wire(channel: str, lambda_env, fifo: bool = False) -> str:
         events = boto3.client("events", region_name=REGION)
         target = "orders-bus"
         events.create_event_bus(Name=target)
-        events.put_rule(Name="all-orders", EventBusName=target, EventPattern=json.dumps({"source": ["com.example.orders"]}))
+        events.put_rule(
+            Name="all-orders", EventBusName=target, EventPattern=json.dumps({"source": ["com.example.orders"]})
+        )
         events.put_targets(Rule="all-orders", EventBusName=target, Targets=[{"Id": "inbox", "Arn": queue_arn(queue)}])
     lambda_env.setenv("MESSAGING_CHANNEL", channel)
     lambda_env.setenv("MESSAGING_TARGET", target)

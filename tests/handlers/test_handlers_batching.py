@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import random
 
-import pytest
-from botocore.exceptions import ClientError
-
 import channels
 import clients
 import producer
-from benchmarks.request_limits import LIMIT, counted_size, lower_bound, min_calls_in_order
+import pytest
+from botocore.exceptions import ClientError
 from handler_testkit import REGION, CallLog, order, received_envelopes, wire
+
+from benchmarks.request_limits import LIMIT, counted_size, lower_bound, min_calls_in_order
 
 METHODS = {"sqs": "send_message_batch", "sns": "publish_batch", "events": "put_events"}
 
@@ -148,7 +148,7 @@ class Flaky:
         entries = request[key]
         self.requests.append([envelope_id(self.channel, e) for e in entries])
         failures = [self._failure(envelope_id(self.channel, e)) for e in entries]
-        passing = [e for e, f in zip(entries, failures) if f is None]
+        passing = [e for e, f in zip(entries, failures, strict=False) if f is None]
         real = self.real(**{**request, key: passing}) if passing else {}
         if self.channel == "events":
             results, real_results = [], iter(real.get("Entries", []))
@@ -157,14 +157,18 @@ class Flaky:
             return {"FailedEntryCount": sum(f is not None for f in failures), "Entries": results}
         failed = [
             {"Id": e["Id"], "SenderFault": f[1], "Code": f[0], "Message": "injected"}
-            for e, f in zip(entries, failures)
+            for e, f in zip(entries, failures, strict=False)
             if f is not None
         ]
         return {"Successful": real.get("Successful", []), "Failed": failed}
 
 
 TRANSIENT = {"sqs": ("InternalError", False), "sns": ("InternalError", False), "events": ("ThrottlingException", False)}
-PERMANENT = {"sqs": ("InvalidMessageContents", True), "sns": ("InvalidParameter", True), "events": ("InvalidArgument", True)}
+PERMANENT = {
+    "sqs": ("InvalidMessageContents", True),
+    "sns": ("InvalidParameter", True),
+    "events": ("InvalidArgument", True),
+}
 
 
 @pytest.fixture

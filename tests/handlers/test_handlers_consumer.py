@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 import consumer
 import envelope as envelopes
+import pytest
 from handler_testkit import FakeContext, failed_ids, load_event, order, sqs_event
 
 TRANSPORTS = ["sqs_message.json", "sns_in_sqs.json", "sns_raw_in_sqs.json", "eventbridge_in_sqs.json"]
@@ -169,7 +168,9 @@ def test_unwrap_returns_an_envelope_with_id_and_type(fixture):
 
 def test_eventbridge_detail_given_as_a_string_is_unwrapped_too():
     inner = order("str-detail")
-    body = json.dumps({"version": "0", "id": "e", "detail-type": "OrderCreated", "source": "s", "detail": json.dumps(inner)})
+    body = json.dumps(
+        {"version": "0", "id": "e", "detail-type": "OrderCreated", "source": "s", "detail": json.dumps(inner)}
+    )
     assert envelopes.unwrap(body) == inner
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import boto3
-import pytest
-
 import consumer
+import pytest
 from handler_testkit import REGION, FakeContext, failed_ids, load_event, order, sqs_event
 
 TABLE = "messaging-idempotency"

@@ -7,10 +7,9 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 import consumer
 import env
+import pytest
 from handler_testkit import load_event
 
 HANDLERS = env.__file__.rsplit("/", 1)[0]
@@ -49,10 +48,15 @@ def test_consumer_defaults():
 
 def test_consumer_name_falls_back_to_the_function_name():
     assert env.consumer_settings({"AWS_LAMBDA_FUNCTION_NAME": "fn-1"}).consumer == "fn-1"
-    assert env.consumer_settings({"AWS_LAMBDA_FUNCTION_NAME": "fn-1", "MESSAGING_CONSUMER": "inventory"}).consumer == "inventory"
+    assert (
+        env.consumer_settings({"AWS_LAMBDA_FUNCTION_NAME": "fn-1", "MESSAGING_CONSUMER": "inventory"}).consumer
+        == "inventory"
+    )
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("TRUE", True), ("1", True), ("false", False), ("", False), (" no ", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("true", True), ("TRUE", True), ("1", True), ("false", False), ("", False), (" no ", False)]
+)
 def test_fifo_flag_spellings(raw, expected):
     assert env.consumer_settings({"MESSAGING_FIFO": raw}).fifo is expected
 

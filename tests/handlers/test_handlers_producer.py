@@ -7,11 +7,10 @@ import re
 import uuid
 from datetime import datetime
 
-import pytest
-
 import channels
 import envelope as envelopes
 import producer
+import pytest
 from handler_testkit import CallLog, drain, load_event, make_queue, order, received_envelopes, wire
 
 # ------------------------------------------------------------------ delivery
@@ -27,7 +26,7 @@ def test_every_channel_delivers_completed_envelopes(channel, aws, lambda_env):
     assert result["sent"][1] == messages[1]["id"]  # a given id is kept
     got = {e["id"]: e for e in received_envelopes(queue)}
     assert set(got) == set(result["sent"])
-    for sent_id, original in zip(result["sent"], messages):
+    for sent_id, original in zip(result["sent"], messages, strict=False):
         arrived = got[sent_id]
         uuid.UUID(arrived["id"])
         assert arrived["type"] == original["type"]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pulumi_harness import POWERTOOLS_LAYER_ARN, run_program, stack_config
 
 from components import defaults, lambda_env
 from components.config import STACK_KEYS, parse_stack_config
-from pulumi_harness import POWERTOOLS_LAYER_ARN, run_program, stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,9 @@ def test_every_key_in_the_config_schema_is_read_by_the_program_with_the_same_def
     for key, declaration in schema.items():
         assert key in STACK_KEYS, f"Pulumi.yaml declares {key}, which the program does not read"
         getter, default = STACK_KEYS[key]
-        assert declaration["default"] == default, f"{key}: Pulumi.yaml says {declaration['default']!r}, defaults.py {default!r}"
+        assert declaration["default"] == default, (
+            f"{key}: Pulumi.yaml says {declaration['default']!r}, defaults.py {default!r}"
+        )
         assert declaration["type"] == {"get": "string", "get_bool": "boolean", "get_int": "integer"}[getter]
         assert declaration["description"]
 
@@ -66,7 +68,9 @@ def test_every_function_takes_its_layer_from_the_public_parameter_of_the_pinned_
 
 def test_components_and_handlers_agree_on_every_environment_variable_name():
     handler_env = (ROOT / "handlers" / "env.py").read_text()
-    names = {value for key, value in vars(lambda_env).items() if key.isupper() and isinstance(value, str) and value.isupper()}
+    names = {
+        value for key, value in vars(lambda_env).items() if key.isupper() and isinstance(value, str) and value.isupper()
+    }
     assert names, "components/lambda_env.py names no variables"
     for name in names:
         assert f'"{name}"' in handler_env, f"handlers/env.py does not read {name}"
@@ -76,7 +80,9 @@ def test_components_and_handlers_agree_on_every_environment_variable_name():
 def test_every_sample_stack_is_valid_config(stack_file):
     stack = yaml.safe_load(stack_file.read_text())["config"]
     raw = {key.split(":", 1)[1]: value for key, value in stack.items() if key.startswith("messaging:")}
-    config = parse_stack_config(raw, project="messaging", stack=stack_file.name.split(".")[1], region=stack["aws:region"])
+    config = parse_stack_config(
+        raw, project="messaging", stack=stack_file.name.split(".")[1], region=stack["aws:region"]
+    )
     assert config.topology in defaults.TOPOLOGIES
 
 

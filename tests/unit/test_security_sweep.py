@@ -7,30 +7,48 @@ import itertools
 import json
 
 import pytest
+from pulumi_harness import ACCOUNT, DEMO_CONSUMERS, run_program, stack_config
 
 from components import defaults
-from pulumi_harness import ACCOUNT, DEMO_CONSUMERS, run_program, stack_config
 
 TOPOLOGIES = ("point-to-point", "fanout", "eventbridge")
 COMBINATIONS = [
-    dict(topology=t, fifo=f, idempotency=i, encryption=e, production=p, previousTopology=None)
-    for t, f, i, e, p in itertools.product(TOPOLOGIES, (False, True), (False, True), ("sqs-managed", "kms"), (False, True))
+    dict(topology=t, fifo=f, idempotency=i, encryption=e, production=p, previous_topology=None)
+    for t, f, i, e, p in itertools.product(
+        TOPOLOGIES, (False, True), (False, True), ("sqs-managed", "kms"), (False, True)
+    )
 ] + [
     # Mid-switch: the previous topology drains while the producer publishes to the new one.
-    dict(topology=t, fifo=f, idempotency=False, encryption=e, production=True, previousTopology=prev)
-    for (t, prev), f, e in itertools.product((("eventbridge", "fanout"), ("fanout", "eventbridge")), (False, True), ("sqs-managed", "kms"))
+    dict(topology=t, fifo=f, idempotency=False, encryption=e, production=True, previous_topology=prev)
+    for (t, prev), f, e in itertools.product(
+        (("eventbridge", "fanout"), ("fanout", "eventbridge")), (False, True), ("sqs-managed", "kms")
+    )
 ]
-IDS = ["{topology}-{fifo}-{idempotency}-{encryption}-{production}{drain}".format(
-    drain=f"-from-{c['previousTopology']}" if c["previousTopology"] else "",
-    **{k: ({True: "on", False: "off"}.get(v, v) if k != "topology" else v) for k, v in c.items() if k != "previousTopology"})
-    for c in COMBINATIONS]
+IDS = [
+    "{topology}-{fifo}-{idempotency}-{encryption}-{production}{drain}".format(
+        drain=f"-from-{c['previous_topology']}" if c["previous_topology"] else "",
+        **{
+            k: ({True: "on", False: "off"}.get(v, v) if k != "topology" else v)
+            for k, v in c.items()
+            if k != "previous_topology"
+        },
+    )
+    for c in COMBINATIONS
+]
 
 # Types AWS lets us tag, and must carry project / stack / topology.
 TAGGABLE = {
-    "aws:sqs/queue:Queue", "aws:sns/topic:Topic", "aws:cloudwatch/eventBus:EventBus", "aws:cloudwatch/eventRule:EventRule",
-    "aws:iam/role:Role", "aws:cloudwatch/logGroup:LogGroup", "aws:lambda/function:Function",
-    "aws:lambda/eventSourceMapping:EventSourceMapping", "aws:cloudwatch/metricAlarm:MetricAlarm",
-    "aws:dynamodb/table:Table", "aws:kms/key:Key",
+    "aws:sqs/queue:Queue",
+    "aws:sns/topic:Topic",
+    "aws:cloudwatch/eventBus:EventBus",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:iam/role:Role",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:lambda/function:Function",
+    "aws:lambda/eventSourceMapping:EventSourceMapping",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:dynamodb/table:Table",
+    "aws:kms/key:Key",
 }
 POLICY_INPUTS = {
     "aws:sqs/queuePolicy:QueuePolicy": "policy",
@@ -44,14 +62,17 @@ STAR_RESOURCE_ALLOWED = {"aws:kms/keyPolicy:KeyPolicy"}
 
 
 @functools.cache
-def _deployment(topology, fifo, idempotency, encryption, production, previousTopology):
-    options = {"previousTopology": previousTopology} if previousTopology else {}
-    return run_program(stack_config(topology, fifo=fifo, idempotency=idempotency, encryption=encryption,
-                                    production=production, **options))
+def _deployment(topology, fifo, idempotency, encryption, production, previous_topology):
+    options = {"previousTopology": previous_topology} if previous_topology else {}
+    return run_program(
+        stack_config(
+            topology, fifo=fifo, idempotency=idempotency, encryption=encryption, production=production, **options
+        )
+    )
 
 
 def ingress_topologies(options):
-    return {options["topology"], *filter(None, [options["previousTopology"]])}
+    return {options["topology"], *filter(None, [options["previous_topology"]])}
 
 
 @pytest.fixture(params=COMBINATIONS, ids=IDS)
@@ -102,8 +123,14 @@ def test_every_queue_has_exactly_one_policy_and_it_denies_requests_without_tls(c
     for queue in d.of_type("aws:sqs/queue:Queue"):
         (policy,) = policies_by_url.pop(queue.outputs["url"])
         deny = policy.json_input("policy")["Statement"][0]
-        assert deny == {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
-                        "Resource": queue.outputs["arn"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+        assert deny == {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sqs:*",
+            "Resource": queue.outputs["arn"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
     assert policies_by_url == {}, "a queue policy points at no queue of the program"
 
 
@@ -154,8 +181,10 @@ def test_no_message_is_dropped_silently_every_delivery_path_has_a_dead_letter_qu
         if sub.inputs["protocol"] == "sqs":
             dlq_arns.add(sub.json_input("redrivePolicy")["deadLetterTargetArn"])
     for target in d.of_type("aws:cloudwatch/eventTarget:EventTarget"):
-        assert target.inputs["retryPolicy"] == {"maximumEventAgeInSeconds": defaults.EVENTBRIDGE_MAX_EVENT_AGE_SECONDS,
-                                                "maximumRetryAttempts": defaults.EVENTBRIDGE_MAX_RETRY_ATTEMPTS}
+        assert target.inputs["retryPolicy"] == {
+            "maximumEventAgeInSeconds": defaults.EVENTBRIDGE_MAX_EVENT_AGE_SECONDS,
+            "maximumRetryAttempts": defaults.EVENTBRIDGE_MAX_RETRY_ATTEMPTS,
+        }
         dlq_arns.add(target.inputs["deadLetterConfig"]["arn"])
     assert dlq_arns <= queue_arns
     alarmed = {a.inputs["dimensions"]["QueueName"] for a in d.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
@@ -185,10 +214,17 @@ def test_every_taggable_resource_carries_project_stack_and_topology(combo):
         if resource.typ in TAGGABLE:
             tags = resource.inputs.get("tags", {})
             # Ingress resources carry their own topology (a draining one is not the stack's).
-            owner = resource.urn.split("messaging:topology:")[1].split("$")[0] if "messaging:topology:" in resource.urn else None
+            owner = (
+                resource.urn.split("messaging:topology:")[1].split("$")[0]
+                if "messaging:topology:" in resource.urn
+                else None
+            )
             expected = {"Fanout": "fanout", "EventBridge": "eventbridge", None: options["topology"]}[owner]
             assert {k: tags.get(k) for k in ("project", "stack", "topology")} == {
-                "project": "messaging", "stack": "dev", "topology": expected}, resource.name
+                "project": "messaging",
+                "stack": "dev",
+                "topology": expected,
+            }, resource.name
 
 
 def test_in_production_every_queue_is_protected_and_retained(combo):
@@ -226,7 +262,9 @@ def test_the_stack_key_lets_exactly_the_delivering_service_use_it(combo):
     (policy,) = d.of_type("aws:kms/keyPolicy:KeyPolicy")
     services = {s["Principal"].get("Service") for s in policy.json_input("policy")["Statement"]} - {None}
     expected_by = {"point-to-point": set(), "fanout": {"sns.amazonaws.com"}, "eventbridge": {"events.amazonaws.com"}}
-    assert services == set().union(*(expected_by[t] for t in ingress_topologies(options))) | {"cloudwatch.amazonaws.com"}
+    assert services == set().union(*(expected_by[t] for t in ingress_topologies(options))) | {
+        "cloudwatch.amazonaws.com"
+    }
     for role_policy in d.of_type("aws:iam/rolePolicy:RolePolicy"):
         uses_key = key.outputs["arn"] in role_policy.inputs["policy"]
         if role_policy.name == "producer-role-policy":
@@ -247,6 +285,10 @@ def test_each_consumer_queue_and_dlq_accept_exactly_their_own_topic_or_rule(comb
         if "eventbridge" in ingress_topologies(options):
             expected["events.amazonaws.com"] = [d.output(f"eventbridge-{name}-rule", "arn")]
         for role in ("queue", "dlq"):
-            allows = [s for s in d.named(f"{name}-{role}-policy").json_input("policy")["Statement"] if s["Effect"] == "Allow"]
+            allows = [
+                s for s in d.named(f"{name}-{role}-policy").json_input("policy")["Statement"] if s["Effect"] == "Allow"
+            ]
             assert {s["Principal"]["Service"]: s["Condition"]["ArnEquals"]["aws:SourceArn"] for s in allows} == expected
-            assert all(s["Resource"] == d.output(f"{name}-{role}", "arn") and s["Action"] == "sqs:SendMessage" for s in allows)
+            assert all(
+                s["Resource"] == d.output(f"{name}-{role}", "arn") and s["Action"] == "sqs:SendMessage" for s in allows
+            )

@@ -1,9 +1,9 @@
 """Each topology's resources and the inputs that decide who receives what."""
 
 import pytest
+from pulumi_harness import ACCOUNT, DEMO_CONSUMERS, POWERTOOLS_LAYER_ARN, REGION
 
 from components import defaults
-from pulumi_harness import ACCOUNT, DEMO_CONSUMERS, POWERTOOLS_LAYER_ARN, REGION
 
 QUEUE = "aws:sqs/queue:Queue"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
@@ -34,10 +34,11 @@ def send_statement(service, queue_arn, source_arn):
 
 # --- every topology: the consumer building block --------------------------------
 
+
 @pytest.mark.parametrize("topology", ["point-to-point", "fanout", "eventbridge"])
 def test_each_consumer_queue_redrives_to_its_own_dlq_after_max_receive_count(deploy, topology):
     d = deploy(topology)
-    for consumer in (["inventory"] if topology == "point-to-point" else [c["name"] for c in DEMO_CONSUMERS]):
+    for consumer in ["inventory"] if topology == "point-to-point" else [c["name"] for c in DEMO_CONSUMERS]:
         queue = d.named(f"{consumer}-queue")
         assert queue.json_input("redrivePolicy") == {
             "deadLetterTargetArn": d.output(f"{consumer}-dlq", "arn"),
@@ -49,8 +50,20 @@ def test_each_consumer_queue_redrives_to_its_own_dlq_after_max_receive_count(dep
 
 
 def test_consumer_event_source_mapping_reports_partial_batch_failures_with_the_configured_tuning(deploy):
-    d = deploy("fanout", [{"name": "inventory", "batchSize": 50, "batchingWindowSeconds": 2, "maxConcurrency": 5,
-                           "timeoutSeconds": 20, "memoryMb": 512, "maxReceiveCount": 8}])
+    d = deploy(
+        "fanout",
+        [
+            {
+                "name": "inventory",
+                "batchSize": 50,
+                "batchingWindowSeconds": 2,
+                "maxConcurrency": 5,
+                "timeoutSeconds": 20,
+                "memoryMb": 512,
+                "maxReceiveCount": 8,
+            }
+        ],
+    )
     esm = d.named("inventory-event-source")
     assert esm.inputs["eventSourceArn"] == d.output("inventory-queue", "arn")
     assert esm.inputs["functionName"] == d.output("inventory-function", "arn")
@@ -77,27 +90,42 @@ def test_consumer_function_runs_the_shared_consumer_handler_on_arm64_with_json_l
     assert function.inputs["layers"] == [POWERTOOLS_LAYER_ARN]
     assert function.inputs["loggingConfig"] == {"logFormat": "JSON", "logGroup": d.output("notifications-logs", "name")}
     assert d.named("notifications-logs").inputs["retentionInDays"] == 30
-    assert function.inputs["environment"] == {"variables": {
-        "MESSAGING_CONSUMER": "notifications",
-        "MESSAGING_PROCESSOR": "orders",
-        "MESSAGING_FIFO": "false",
-        "POWERTOOLS_SERVICE_NAME": "notifications",
-        "POWERTOOLS_LOG_LEVEL": "INFO",
-    }}
+    assert function.inputs["environment"] == {
+        "variables": {
+            "MESSAGING_CONSUMER": "notifications",
+            "MESSAGING_PROCESSOR": "orders",
+            "MESSAGING_FIFO": "false",
+            "POWERTOOLS_SERVICE_NAME": "notifications",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+    }
 
 
 def test_consumer_role_may_only_consume_its_own_queue_and_write_its_own_logs(deploy):
     d = deploy("fanout")
     policy = d.named("inventory-role-policy").json_input("policy")
     assert policy["Statement"] == [
-        {"Sid": "ConsumeOwnQueue", "Effect": "Allow",
-         "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
-         "Resource": [d.output("inventory-queue", "arn")]},
-        {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [d.output("inventory-logs", "arn") + ":*"]},
+        {
+            "Sid": "ConsumeOwnQueue",
+            "Effect": "Allow",
+            "Action": [
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ],
+            "Resource": [d.output("inventory-queue", "arn")],
+        },
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [d.output("inventory-logs", "arn") + ":*"],
+        },
     ]
     assert d.named("inventory-role").json_input("assumeRolePolicy")["Statement"] == [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
 
 
 def test_every_dlq_has_a_depth_alarm_that_notifies_the_alarm_topic(deploy):
@@ -114,6 +142,7 @@ def test_every_dlq_has_a_depth_alarm_that_notifies_the_alarm_topic(deploy):
 
 # --- point-to-point ----------------------------------------------------------------
 
+
 def test_point_to_point_producer_sends_straight_to_the_one_queue(deploy):
     d = deploy("point-to-point")
     assert len(d.of_type(QUEUE)) == 2  # the queue and its DLQ, nothing else
@@ -129,8 +158,12 @@ def test_point_to_point_producer_sends_straight_to_the_one_queue(deploy):
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
     statements = d.named("producer-role-policy").json_input("policy")["Statement"]
-    assert statements[0] == {"Sid": "SendToTarget", "Effect": "Allow", "Action": ["sqs:SendMessage"],
-                             "Resource": [d.output("inventory-queue", "arn")]}
+    assert statements[0] == {
+        "Sid": "SendToTarget",
+        "Effect": "Allow",
+        "Action": ["sqs:SendMessage"],
+        "Resource": [d.output("inventory-queue", "arn")],
+    }
 
 
 def test_point_to_point_queue_policy_only_enforces_tls(deploy):
@@ -138,10 +171,13 @@ def test_point_to_point_queue_policy_only_enforces_tls(deploy):
     for role in ("queue", "dlq"):
         policy = d.named(f"inventory-{role}-policy")
         assert policy.inputs["queueUrl"] == d.output(f"inventory-{role}", "url")
-        assert policy.json_input("policy")["Statement"] == [{**TLS_DENY, "Resource": d.output(f"inventory-{role}", "arn")}]
+        assert policy.json_input("policy")["Statement"] == [
+            {**TLS_DENY, "Resource": d.output(f"inventory-{role}", "arn")}
+        ]
 
 
 # --- fanout ------------------------------------------------------------------------
+
 
 def test_fanout_subscribes_each_queue_with_its_match_as_a_message_body_filter_policy(deploy):
     d = deploy("fanout")
@@ -164,9 +200,13 @@ def test_fanout_subscribes_each_queue_with_its_match_as_a_message_body_filter_po
 
 def test_fanout_filter_policy_for_numeric_and_nested_matches(deploy):
     d = deploy("fanout")
-    assert d.named("fanout-big-orders-subscription").json_input("filterPolicy") == {"data": {"total": [{"numeric": [">", 1000]}]}}
+    assert d.named("fanout-big-orders-subscription").json_input("filterPolicy") == {
+        "data": {"total": [{"numeric": [">", 1000]}]}
+    }
     assert d.named("fanout-notifications-subscription").json_input("filterPolicy") == {
-        "type": ["OrderShipped"], "data": {"priority": ["HIGH"]}}
+        "type": ["OrderShipped"],
+        "data": {"priority": ["HIGH"]},
+    }
 
 
 def test_fanout_queue_and_dlq_accept_sns_only_from_this_topic_and_subscriptions_wait_for_it(deploy):
@@ -176,7 +216,9 @@ def test_fanout_queue_and_dlq_accept_sns_only_from_this_topic_and_subscriptions_
         for role in ("queue", "dlq"):
             arn = d.output(f"{consumer}-{role}", "arn")
             assert d.named(f"{consumer}-{role}-policy").json_input("policy")["Statement"] == [
-                {**TLS_DENY, "Resource": arn}, send_statement("sns.amazonaws.com", arn, topic_arn)]
+                {**TLS_DENY, "Resource": arn},
+                send_statement("sns.amazonaws.com", arn, topic_arn),
+            ]
         sub = d.named(f"fanout-{consumer}-subscription")
         assert d.named(f"{consumer}-queue-policy").urn in sub.dependencies
         assert d.named(f"{consumer}-dlq-policy").urn in sub.dependencies
@@ -189,7 +231,11 @@ def test_fanout_topic_is_encrypted_and_the_producer_may_publish_only_to_it(deplo
     producer = d.named("producer-function").inputs["environment"]["variables"]
     assert (producer["MESSAGING_CHANNEL"], producer["MESSAGING_TARGET"]) == ("sns", topic_arn)
     assert d.named("producer-role-policy").json_input("policy")["Statement"][0] == {
-        "Sid": "SendToTarget", "Effect": "Allow", "Action": ["sns:Publish"], "Resource": [topic_arn]}
+        "Sid": "SendToTarget",
+        "Effect": "Allow",
+        "Action": ["sns:Publish"],
+        "Resource": [topic_arn],
+    }
 
 
 def test_fanout_without_raw_delivery_keeps_the_sns_wrapper(deploy):
@@ -198,6 +244,7 @@ def test_fanout_without_raw_delivery_keeps_the_sns_wrapper(deploy):
 
 
 # --- eventbridge -------------------------------------------------------------------
+
 
 def test_eventbridge_rule_per_consumer_on_the_custom_bus_with_the_translated_pattern(deploy):
     d = deploy("eventbridge")
@@ -237,7 +284,9 @@ def test_eventbridge_queue_policies_accept_events_only_from_that_consumers_rule(
         for role in ("queue", "dlq"):
             arn = d.output(f"{consumer}-{role}", "arn")
             assert d.named(f"{consumer}-{role}-policy").json_input("policy")["Statement"] == [
-                {**TLS_DENY, "Resource": arn}, send_statement("events.amazonaws.com", arn, rule_arn)]
+                {**TLS_DENY, "Resource": arn},
+                send_statement("events.amazonaws.com", arn, rule_arn),
+            ]
 
 
 def test_eventbridge_archive_and_producer_put_events_on_the_bus(deploy):
@@ -246,12 +295,20 @@ def test_eventbridge_archive_and_producer_put_events_on_the_bus(deploy):
     assert archive.inputs["eventSourceArn"] == d.output("eventbridge-bus", "arn")
     assert archive.inputs["retentionDays"] == 30
     variables = d.named("producer-function").inputs["environment"]["variables"]
-    assert (variables["MESSAGING_CHANNEL"], variables["MESSAGING_TARGET"]) == ("events", d.output("eventbridge-bus", "name"))
+    assert (variables["MESSAGING_CHANNEL"], variables["MESSAGING_TARGET"]) == (
+        "events",
+        d.output("eventbridge-bus", "name"),
+    )
     assert d.named("producer-role-policy").json_input("policy")["Statement"][0] == {
-        "Sid": "SendToTarget", "Effect": "Allow", "Action": ["events:PutEvents"], "Resource": [d.output("eventbridge-bus", "arn")]}
+        "Sid": "SendToTarget",
+        "Effect": "Allow",
+        "Action": ["events:PutEvents"],
+        "Resource": [d.output("eventbridge-bus", "arn")],
+    }
 
 
 # --- options -----------------------------------------------------------------------
+
 
 def test_idempotency_creates_one_on_demand_table_with_ttl_granted_only_to_consumers(deploy):
     d = deploy("fanout", idempotency=True, idempotencyTtlSeconds=600)
@@ -265,9 +322,12 @@ def test_idempotency_creates_one_on_demand_table_with_ttl_granted_only_to_consum
         assert variables["MESSAGING_IDEMPOTENCY_TABLE"] == table_name
         assert variables["MESSAGING_IDEMPOTENCY_TTL_SECONDS"] == "600"
         statements = d.named(f"{consumer}-role-policy").json_input("policy")["Statement"]
-        assert {"Sid": "IdempotencyRecords", "Effect": "Allow",
-                "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-                "Resource": [table_arn]} in statements
+        assert {
+            "Sid": "IdempotencyRecords",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+            "Resource": [table_arn],
+        } in statements
     assert table_arn not in d.named("producer-role-policy").inputs["policy"]
 
 

@@ -6,7 +6,6 @@ program under each topology and compares what would decide a replacement.
 """
 
 import pytest
-
 from pulumi_harness import run_program, stack_config
 
 TOPOLOGIES = ["point-to-point", "fanout", "eventbridge"]
@@ -33,6 +32,7 @@ def test_consumer_queue_and_dlq_keep_their_urns_under_every_topology(per_topolog
 def test_consumer_queue_and_dlq_keep_every_replace_forcing_input_under_every_topology(per_topology):
     def forcing(d):
         return {urn: {k: r.inputs.get(k) for k in QUEUE_REPLACE_INPUTS} for urn, r in queues(d).items()}
+
     baseline = forcing(per_topology["point-to-point"])
     assert forcing(per_topology["fanout"]) == baseline
     assert forcing(per_topology["eventbridge"]) == baseline
@@ -41,6 +41,7 @@ def test_consumer_queue_and_dlq_keep_every_replace_forcing_input_under_every_top
 def test_only_tags_differ_on_the_queues_across_topologies(per_topology):
     def without_tags(d):
         return {urn: {k: v for k, v in r.inputs.items() if k != "tags"} for urn, r in queues(d).items()}
+
     baseline = without_tags(per_topology["point-to-point"])
     assert without_tags(per_topology["fanout"]) == baseline
     assert without_tags(per_topology["eventbridge"]) == baseline
@@ -51,7 +52,10 @@ def test_consumer_function_mapping_policies_and_producer_keep_their_urns(per_top
     # so a switch updates them in place; only ingress resources come and go.
     def stable(d):
         return {r.urn for r in d.registrations if "messaging:topology:" not in r.urn}
-    assert stable(per_topology["point-to-point"]) == stable(per_topology["fanout"]) == stable(per_topology["eventbridge"])
+
+    assert (
+        stable(per_topology["point-to-point"]) == stable(per_topology["fanout"]) == stable(per_topology["eventbridge"])
+    )
 
 
 def test_queue_policies_are_owned_by_the_consumer_not_the_topology(per_topology):
@@ -63,22 +67,31 @@ def test_queue_policies_are_owned_by_the_consumer_not_the_topology(per_topology)
 
 # --- the no-loss switch: the previous topology drains while the producer moves ---------
 
+
 def route_urns(deployment):
-    return {r.urn for r in deployment.registrations
-            if r.typ in ("aws:sns/topicSubscription:TopicSubscription", "aws:cloudwatch/eventTarget:EventTarget")}
+    return {
+        r.urn
+        for r in deployment.registrations
+        if r.typ in ("aws:sns/topicSubscription:TopicSubscription", "aws:cloudwatch/eventTarget:EventTarget")
+    }
 
 
 @pytest.mark.parametrize(("topology", "previous"), [("eventbridge", "fanout"), ("fanout", "eventbridge")])
 def test_while_draining_both_ingresses_deliver_and_each_queue_accepts_both_sources(topology, previous):
-    d = run_program(stack_config(topology, [{"name": "inventory", "match": {"type": ["OrderCreated"]}}],
-                                 previousTopology=previous))
+    d = run_program(
+        stack_config(topology, [{"name": "inventory", "match": {"type": ["OrderCreated"]}}], previousTopology=previous)
+    )
     topic_arn = d.output("fanout-topic", "arn")
     rule_arn = d.output("eventbridge-inventory-rule", "arn")
     assert d.named("fanout-inventory-subscription").inputs["endpoint"] == d.output("inventory-queue", "arn")
     assert d.named("eventbridge-inventory-target").inputs["arn"] == d.output("inventory-queue", "arn")
     for role in ("queue", "dlq"):
         statements = d.named(f"inventory-{role}-policy").json_input("policy")["Statement"]
-        sources = {s["Principal"]["Service"]: s["Condition"]["ArnEquals"]["aws:SourceArn"] for s in statements if s["Effect"] == "Allow"}
+        sources = {
+            s["Principal"]["Service"]: s["Condition"]["ArnEquals"]["aws:SourceArn"]
+            for s in statements
+            if s["Effect"] == "Allow"
+        }
         assert sources == {"sns.amazonaws.com": [topic_arn], "events.amazonaws.com": [rule_arn]}
     channel = d.named("producer-function").inputs["environment"]["variables"]
     expected_target = d.output("eventbridge-bus", "name") if topology == "eventbridge" else topic_arn
@@ -105,15 +118,19 @@ def test_routes_wait_for_the_queue_policies_and_the_key_policy(topology):
     d = run_program(stack_config(topology, ONE_CONSUMER, encryption="kms"))
     (key_policy,) = d.of_type("aws:kms/keyPolicy:KeyPolicy")
     (route,) = [d.by_urn(urn) for urn in route_urns(d)]
-    assert {d.named("inventory-queue-policy").urn, d.named("inventory-dlq-policy").urn, key_policy.urn} <= set(route.dependencies)
+    assert {d.named("inventory-queue-policy").urn, d.named("inventory-dlq-policy").urn, key_policy.urn} <= set(
+        route.dependencies
+    )
 
 
 @pytest.mark.parametrize(("topology", "previous"), [("eventbridge", "fanout"), ("fanout", "eventbridge")])
 def test_while_draining_the_producer_may_still_send_to_the_old_channel_and_waits_for_its_policy(topology, previous):
     d = run_program(stack_config(topology, ONE_CONSUMER, previousTopology=previous))
     statements = d.named("producer-role-policy").json_input("policy")["Statement"]
-    targets = {"fanout": ("sns:Publish", d.output("fanout-topic", "arn")),
-               "eventbridge": ("events:PutEvents", d.output("eventbridge-bus", "arn"))}
+    targets = {
+        "fanout": ("sns:Publish", d.output("fanout-topic", "arn")),
+        "eventbridge": ("events:PutEvents", d.output("eventbridge-bus", "arn")),
+    }
     action, arn = targets[topology]
     assert statements[0] == {"Sid": "SendToTarget", "Effect": "Allow", "Action": [action], "Resource": [arn]}
     action, arn = targets[previous]
