@@ -100,3 +100,11 @@ def test_summary_run_names_each_consumer_with_its_counts(stack_dir):
     assert result.returncode == 0, result.stderr
     assert "orders" in result.stdout and "dead-lettered" in result.stdout
     assert "unrouted (0)" in result.stdout
+
+
+def test_a_misspelt_namespace_is_refused_in_one_line(stack_dir):
+    path = stack_dir / "Pulumi.e2e.yaml"
+    path.write_text(path.read_text().replace("messaging:topology", "messagin:topology"))
+    result = cli("--stack", "e2e", "--json", cwd=stack_dir)
+    assert result.returncode == 2
+    assert_clean_failure(result, "messagin:topology: unknown namespace 'messagin'")
