@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components import defaults, policies
-from components.config import StackConfig
 
 
 @dataclass(frozen=True, kw_only=True)
 class AlarmsArgs:
-    stack: StackConfig
     account_id: pulumi.Input[str]
+    region: str
+    tags: Mapping[str, str]
+    alarm_email: str | None = None  # subscribed to the topic when given
     kms_key_arn: pulumi.Input[str] | None = None
 
 
@@ -33,22 +35,22 @@ class Alarms(pulumi.ComponentResource):
         # CloudWatch cannot use the AWS-managed aws/sns key, so without a stack key the
         # alarm topic stays unencrypted; it carries alarm states, never message data.
         self.topic = aws.sns.Topic(
-            f"{name}-topic", kms_master_key_id=args.kms_key_arn, tags=args.stack.tags, opts=child
+            f"{name}-topic", kms_master_key_id=args.kms_key_arn, tags=dict(args.tags), opts=child
         )
         aws.sns.TopicPolicy(
             f"{name}-topic-policy",
             arn=self.topic.arn,
             policy=pulumi.Output.all(self.topic.arn, args.account_id).apply(
-                lambda a: json.dumps(policies.alarm_topic_policy(a[0], a[1], args.stack.region))
+                lambda a: json.dumps(policies.alarm_topic_policy(a[0], a[1], args.region))
             ),
             opts=child,
         )
-        if args.stack.alarm_email is not None:
+        if args.alarm_email is not None:
             aws.sns.TopicSubscription(
                 f"{name}-email",
                 topic=self.topic.arn,
                 protocol="email",
-                endpoint=args.stack.alarm_email,
+                endpoint=args.alarm_email,
                 opts=child,
             )
         self.topic_arn = self.topic.arn
@@ -61,7 +63,7 @@ def create_dlq_alarm(
     queue_name: pulumi.Input[str],
     description: str,
     topic_arn: pulumi.Input[str],
-    tags: dict,
+    tags: Mapping[str, str],
     parent: pulumi.Resource,
 ) -> aws.cloudwatch.MetricAlarm:
     """An alarm as soon as one message sits in a dead-letter queue."""
@@ -79,6 +81,6 @@ def create_dlq_alarm(
         treat_missing_data="notBreaching",
         alarm_actions=[topic_arn],
         ok_actions=[topic_arn],
-        tags=tags,
+        tags=dict(tags),
         opts=pulumi.ResourceOptions(parent=parent),
     )

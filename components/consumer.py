@@ -1,5 +1,6 @@
-"""Consumer: one SQS queue with its dead-letter queue, the shared consumer
-Lambda reading it through an event source mapping, and an alarm on the DLQ.
+"""Consumer: one SQS queue with its dead-letter queue and their one policy each,
+the shared consumer Lambda reading the queue through an event source mapping,
+and an alarm on the DLQ.
 
 Consumers are built outside every topology component, with names and parents
 that never depend on the topology, so switching topology updates ingress and
@@ -9,40 +10,37 @@ policies but never replaces a queue (a replaced queue loses its messages).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components import defaults, lambda_env, policies
-from components import grants as grants_module
 from components.alarms import create_dlq_alarm
-from components.config import ConsumerConfig, StackConfig
+from components.config import ConsumerConfig
 from components.lambda_function import FunctionSpec, create_function
+from components.queues import QueueSpec, create_queue, create_queue_policy
+from components.topologies.base import resolved_grants
 
 
 @dataclass(frozen=True, kw_only=True)
-class ConsumerArgs:
-    config: ConsumerConfig
-    stack: StackConfig
+class ConsumerComponentArgs:
+    consumer: ConsumerConfig  # the validated tuning of this consumer
     account_id: pulumi.Input[str]
     alarm_topic_arn: pulumi.Input[str]
+    tags: Mapping[str, str]  # the stack's; the consumer adds its own name
+    # Which services may send to the queue and DLQ, from which sources (the topologies' grants).
+    grants: Sequence[policies.SendGrant] = ()
+    fifo: bool = defaults.FIFO
+    queue_retention_days: int = defaults.QUEUE_RETENTION_DAYS
+    dlq_retention_days: int = defaults.DLQ_RETENTION_DAYS
+    log_retention_days: int = defaults.LOG_RETENTION_DAYS
+    production: bool = defaults.PRODUCTION  # protect and retain the queue and DLQ
     idempotency_table_name: pulumi.Input[str] | None = None
     idempotency_table_arn: pulumi.Input[str] | None = None
+    idempotency_ttl_seconds: int = defaults.IDEMPOTENCY_TTL_SECONDS
     kms_key_arn: pulumi.Input[str] | None = None
-
-
-def queue_encryption(kms_key_arn: pulumi.Input[str] | None) -> dict:
-    """SSE inputs for a queue: SQS-managed keys, or the stack's customer managed key."""
-    if kms_key_arn is None:
-        return {"sqs_managed_sse_enabled": True}
-    return {"kms_master_key_id": kms_key_arn}
-
-
-def data_options(parent: pulumi.Resource, production: bool) -> pulumi.ResourceOptions:
-    """Options for resources that hold messages: protected and retained in production."""
-    return pulumi.ResourceOptions(parent=parent, protect=production, retain_on_delete=production)
 
 
 class Consumer(pulumi.ComponentResource):
@@ -58,47 +56,48 @@ class Consumer(pulumi.ComponentResource):
     function_name: pulumi.Output[str]
     function_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ConsumerArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: ConsumerComponentArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(self.TYPE, name, None, opts)
-        self._name = name
-        self._args = args
-        self.config = args.config
-        cfg, stack = args.config, args.stack
-        tags = {**stack.tags, "consumer": cfg.name}
-        encryption = queue_encryption(args.kms_key_arn)
-        fifo = {"fifo_queue": True, "content_based_deduplication": True} if stack.fifo else {}
-
-        self.dlq = aws.sqs.Queue(
-            f"{name}-dlq",
-            message_retention_seconds=stack.dlq_retention_days * defaults.SECONDS_PER_DAY,
-            tags=tags,
-            **encryption,
-            **fifo,
-            opts=data_options(self, stack.production),
-        )
-        self.queue = aws.sqs.Queue(
+        cfg = args.consumer
+        self.consumer_name = cfg.name
+        tags = {**args.tags, "consumer": cfg.name}
+        queues = {
+            "fifo": args.fifo,
+            "kms_key_arn": args.kms_key_arn,
+            "tags": tags,
+            "protect": args.production,
+            "retain_on_delete": args.production,
+        }
+        self.dlq = create_queue(f"{name}-dlq", QueueSpec(retention_days=args.dlq_retention_days, **queues), self)
+        self.queue = create_queue(
             f"{name}-queue",
-            visibility_timeout_seconds=cfg.visibility_timeout_seconds,
-            message_retention_seconds=stack.queue_retention_days * defaults.SECONDS_PER_DAY,
-            redrive_policy=self.dlq.arn.apply(
-                lambda arn: json.dumps(policies.redrive_policy(arn, cfg.max_receive_count))
+            QueueSpec(
+                retention_days=args.queue_retention_days,
+                visibility_timeout_seconds=cfg.visibility_timeout_seconds,
+                dead_letter_arn=self.dlq.arn,
+                max_receive_count=cfg.max_receive_count,
+                **queues,
             ),
-            tags=tags,
-            **encryption,
-            **fifo,
-            opts=data_options(self, stack.production),
+            self,
         )
+        # Children of the consumer, never of a topology, so a switch updates them in place: during a
+        # switch Pulumi would create a new policy and then delete the old one, wiping the queue's policy.
+        sources = resolved_grants(args.grants)
+        self.policies = [
+            create_queue_policy(f"{name}-{role}-policy", queue, account_id=args.account_id, grants=sources, parent=self)
+            for queue, role in ((self.queue, "queue"), (self.dlq, "dlq"))
+        ]
 
         environment: dict[str, pulumi.Input[str]] = {
             lambda_env.CONSUMER: cfg.name,
             lambda_env.PROCESSOR: cfg.processor,
-            lambda_env.FIFO: lambda_env.flag(stack.fifo),
+            lambda_env.FIFO: lambda_env.flag(args.fifo),
             lambda_env.SERVICE_NAME: cfg.name,
             lambda_env.LOG_LEVEL: defaults.LOG_LEVEL,
         }
         if args.idempotency_table_name is not None:
             environment[lambda_env.IDEMPOTENCY_TABLE] = args.idempotency_table_name
-            environment[lambda_env.IDEMPOTENCY_TTL_SECONDS] = str(stack.idempotency_ttl_seconds)
+            environment[lambda_env.IDEMPOTENCY_TTL_SECONDS] = str(args.idempotency_ttl_seconds)
 
         fn = create_function(
             name,
@@ -107,8 +106,7 @@ class Consumer(pulumi.ComponentResource):
                 timeout_seconds=cfg.timeout_seconds,
                 memory_mb=cfg.memory_mb,
                 environment=environment,
-                region=stack.region,
-                log_retention_days=stack.log_retention_days,
+                log_retention_days=args.log_retention_days,
                 tags=tags,
             ),
             parent=self,
@@ -155,7 +153,6 @@ class Consumer(pulumi.ComponentResource):
             tags=tags,
             parent=self,
         )
-        self.policies: list[aws.sqs.QueuePolicy] = []  # written by accept_from
 
         self.queue_url = self.queue.url
         self.queue_arn = self.queue.arn
@@ -175,30 +172,3 @@ class Consumer(pulumi.ComponentResource):
                 "function_arn": self.function_arn,
             }
         )
-
-    def accept_from(self, grants: Sequence[policies.SendGrant]) -> list[aws.sqs.QueuePolicy]:
-        """Create the one policy of the queue and of the DLQ: TLS only, plus
-        sqs:SendMessage for each granted service from exactly its sources (the
-        topic or rule that delivers here, and dead-letters here when delivery fails).
-
-        Called once, after the topologies' sources exist. The policies are
-        children of this consumer, not of a topology, so a topology switch
-        updates them in place: two QueuePolicy resources for one queue would
-        overwrite each other, and deleting the old one after creating the new
-        one would wipe it.
-        """
-        if self.policies:
-            raise RuntimeError(f"consumer {self._name}: accept_from called twice; a queue has exactly one policy")
-        sources = grants_module.resolved(grants)
-        for queue, role in ((self.queue, "queue"), (self.dlq, "dlq")):
-            self.policies.append(
-                aws.sqs.QueuePolicy(
-                    f"{self._name}-{role}-policy",
-                    queue_url=queue.url,
-                    policy=pulumi.Output.all(queue.arn, self._args.account_id, sources).apply(
-                        lambda a: json.dumps(policies.queue_policy(a[0], a[1], a[2]))
-                    ),
-                    opts=pulumi.ResourceOptions(parent=self),
-                )
-            )
-        return self.policies

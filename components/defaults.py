@@ -11,6 +11,8 @@ DRAINABLE_TOPOLOGIES = ("fanout", "eventbridge")  # ingress that can hold delive
 CONSUMER_NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"  # DNS-like: safe in every AWS name
 CONSUMER_NAME_MAX_LENGTH = 40  # chars: leaves room for Pulumi's suffixes inside AWS's 80-char queue names
 DEFAULT_SOURCE = "com.example.orders"  # envelope source the producer fills in (demo domain)
+CHILD_NAME_PREFIX = None  # Messaging children are named "<component name>-<role>" (two per program never collide)
+MESSAGING_NAME_MAX_LENGTH = 20  # chars: keeps "<name>-eventbridge-archive" + suffix in EventBridge's 48
 
 # --- Consumer tuning (per consumer) ----------------------------------------
 BATCH_SIZE = 10  # records: SQS's largest batch without a batching window
@@ -77,7 +79,7 @@ ALARM_EMAIL = None  # no alarm subscription unless configured
 DLQ_ALARM_THRESHOLD = 1  # messages: one dead letter is worth a look
 DLQ_ALARM_PERIOD_SECONDS = 60  # s: CloudWatch's finest standard period for SQS metrics
 EVENTBRIDGE_MAX_EVENT_AGE_SECONDS = 3600  # s: retry a failed target delivery for an hour
-EVENTBRIDGE_MAX_RETRY_ATTEMPTS = 185  # attempts: the AWS default, set explicitly (PITFALLS 13)
+EVENTBRIDGE_MAX_RETRY_ATTEMPTS = 185  # attempts: the AWS default, set explicitly (docs/architecture.md)
 
 SECONDS_PER_DAY = 86_400
 
@@ -86,7 +88,7 @@ LAMBDA_RUNTIME = "python3.13"
 LAMBDA_ARCHITECTURE = "arm64"  # cheaper per GB-s than x86_64
 LAMBDA_LOG_FORMAT = "JSON"
 LOG_LEVEL = "INFO"  # Powertools log level: a healthy batch logs nothing at INFO, every failure does
-PRODUCER_HANDLER = "producer.handler"  # contract: DESIGN.md section 7
+PRODUCER_HANDLER = "producer.handler"  # the handlers' entry points (docs/architecture.md)
 CONSUMER_HANDLER = "consumer.handler"
 HANDLERS_DIR = "handlers"  # the Lambda package is this folder alone
 PRODUCER_TIMEOUT_SECONDS = 30  # s: batching and bounded retries fit well inside
@@ -99,7 +101,7 @@ PRODUCER_MEMORY_MB = 256  # MB
 POWERTOOLS_VERSION = "3.37.0"
 POWERTOOLS_LAYER_PARAMETER = "/aws/service/powertools/python/{architecture}/{runtime}/{version}"
 
-# --- Routing spec limits (DESIGN.md section 4) -----------------------------
+# --- Routing spec limits (README: The routing spec) ------------------------
 MATCH_KEYS = ("type", "source", "data")
 MATCH_OPERATORS = ("prefix", "suffix", "anything-but", "numeric", "exists", "equals-ignore-case")
 NUMERIC_OPERATORS = ("=", "<", "<=", ">", ">=")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
-
-from components.config import StackConfig
 
 # Powertools' DynamoDBPersistenceLayer defaults: partition key `id`, TTL attribute `expiration`.
 KEY_ATTRIBUTE = "id"
@@ -16,8 +15,9 @@ TTL_ATTRIBUTE = "expiration"
 
 @dataclass(frozen=True, kw_only=True)
 class IdempotencyArgs:
-    stack: StackConfig
-    kms_key_arn: pulumi.Input[str] | None = None
+    tags: Mapping[str, str]
+    point_in_time_recovery: bool = False  # on in production
+    kms_key_arn: pulumi.Input[str] | None = None  # None: DynamoDB's default encryption
 
 
 class IdempotencyStore(pulumi.ComponentResource):
@@ -41,8 +41,8 @@ class IdempotencyStore(pulumi.ComponentResource):
             )
             if args.kms_key_arn is not None
             else None,
-            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=args.stack.production),
-            tags=args.stack.tags,
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=args.point_in_time_recovery),
+            tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.table_name = self.table.name

@@ -41,7 +41,6 @@ class FunctionSpec:
     timeout_seconds: int
     memory_mb: int
     environment: Mapping[str, pulumi.Input[str]]
-    region: str
     log_retention_days: int
     tags: Mapping[str, str]
 

@@ -203,9 +203,12 @@ KMS_ADMIN_ACTIONS = (
 KMS_USE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo")
 # What SNS / EventBridge / CloudWatch need to write to an encrypted queue or topic.
 KMS_SERVICE_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+# What EventBridge needs to encrypt a bus and its archive with the key (AWS: "Authorizing EventBridge
+# to use a customer managed key", and "Encrypting archives", which adds the re-encrypt actions).
+KMS_BUS_ACTIONS = ("kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo")
 
 
-def key_policy(account_id: str, region: str, grants: Sequence[SendGrant]) -> dict:
+def key_policy(account_id: str, region: str, grants: Sequence[SendGrant], bus_arns: Sequence[str] = ()) -> dict:
     """The stack key's policy. In a key policy, Resource "*" means this key only."""
     root = f"arn:aws:iam::{account_id}:root"
     statements = [
@@ -246,6 +249,20 @@ def key_policy(account_id: str, region: str, grants: Sequence[SendGrant]) -> dic
                 "Resource": "*",
                 "Condition": {
                     "ArnEquals": {"aws:SourceArn": list(grant.source_arns)},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            }
+        )
+    if bus_arns:
+        statements.append(
+            {
+                "Sid": "EventsEncryptsBus",
+                "Effect": "Allow",
+                "Principal": {"Service": EVENTS_PRINCIPAL},
+                "Action": list(KMS_BUS_ACTIONS),
+                "Resource": "*",
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": list(bus_arns)},
                     "StringEquals": {"aws:SourceAccount": account_id},
                 },
             }

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 
 from components import defaults, lambda_env, policies
-from components.config import StackConfig
 from components.lambda_function import FunctionSpec, create_function
-from components.topology import Channel
+from components.topologies.base import Channel
 
 
 @dataclass(frozen=True, kw_only=True)
 class ProducerArgs:
-    stack: StackConfig
     channel: Channel  # where it publishes
+    tags: Mapping[str, str]
+    source: str = defaults.DEFAULT_SOURCE  # the envelope source it fills in when a message has none
+    fifo: bool = defaults.FIFO
+    log_retention_days: int = defaults.LOG_RETENTION_DAYS
     # Channels it published to before a switch: it may still send there until the update
     # has moved it, so an invocation on the old environment is never refused.
     draining: Sequence[Channel] = ()
@@ -38,7 +40,7 @@ class Producer(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ProducerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(self.TYPE, name, None, opts)
-        stack, channel = args.stack, args.channel
+        channel = args.channel
         channels = [channel, *args.draining]
         # Sending to an encrypted queue or topic needs the key; PutEvents does not (the bus uses an AWS-owned key).
         encrypts = any(c.kind != lambda_env.CHANNEL_EVENTS for c in channels)
@@ -64,14 +66,13 @@ class Producer(pulumi.ComponentResource):
                 environment={
                     lambda_env.CHANNEL: channel.kind,
                     lambda_env.TARGET: channel.target,
-                    lambda_env.DEFAULT_SOURCE: stack.source,
-                    lambda_env.FIFO: lambda_env.flag(stack.fifo),
+                    lambda_env.DEFAULT_SOURCE: args.source,
+                    lambda_env.FIFO: lambda_env.flag(args.fifo),
                     lambda_env.SERVICE_NAME: name,
                     lambda_env.LOG_LEVEL: defaults.LOG_LEVEL,
                 },
-                region=stack.region,
-                log_retention_days=stack.log_retention_days,
-                tags=stack.tags,
+                log_retention_days=args.log_retention_days,
+                tags=args.tags,
             ),
             parent=self,
             role_policy=role_policy,

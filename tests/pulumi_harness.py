@@ -171,12 +171,29 @@ class Registration:
     dependencies: list[str]
     protect: bool
     retain_on_delete: bool
+    # The aliases as the engine receives them (pulumi 3.272 sends `aliases`, a list of Alias specs or URNs).
+    aliases: list[dict[str, Any]] = field(default_factory=list)
     inputs: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def json_input(self, key: str) -> Any:
         """A JSON-string input (policy, pattern, redrive), parsed."""
         return json.loads(self.inputs[key])
+
+
+def _alias(alias: Any) -> dict[str, Any]:
+    """One Alias message: a full URN, or a spec whose empty fields mean "the resource's own"."""
+    if alias.WhichOneof("alias") == "urn":
+        return {"urn": alias.urn}
+    spec = alias.spec
+    return {
+        "name": spec.name,
+        "type": spec.type,
+        "stack": spec.stack,
+        "project": spec.project,
+        "parentUrn": spec.parentUrn,
+        "noParent": spec.noParent,
+    }
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -197,6 +214,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     dependencies=list(request.dependencies),
                     protect=request.protect,
                     retain_on_delete=request.retainOnDelete,
+                    aliases=[_alias(a) for a in request.aliases] + [{"urn": urn} for urn in request.aliasURNs],
                     inputs=rpc.deserialize_properties(request.object) if request.custom else {},
                     outputs=self.resources[response.urn].state if request.custom else {},
                 )

@@ -1,0 +1,315 @@
+"""Messaging: the whole system as one component, and the typed arguments it takes.
+
+`MessagingArgs` and `ConsumerArgs` can be built in code or read from stack
+config (`MessagingArgs.from_stack_config`); either way they are validated by
+the same parser as stack config (components/config.py), with the same errors,
+before any resource exists. Everything not given defaults from
+components/defaults.py. The build order is explained in docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components import defaults
+from components.alarms import Alarms, AlarmsArgs
+from components.config import CONSUMER_KEYS, NAMESPACE, STACK_KEYS, ConfigError, StackConfig, parse_stack_config
+from components.consumer import Consumer, ConsumerComponentArgs
+from components.idempotency import IdempotencyArgs, IdempotencyStore
+from components.producer import Producer, ProducerArgs
+from components.stack_key import StackKey, StackKeyArgs
+from components.topologies import TOPOLOGIES, Endpoint, EventBridgeArgs, FanoutArgs, RouteSpec, Topology, TopologyArgs
+
+
+def _snake(key: str) -> str:
+    """The Python field for a config key: batchSize -> batch_size."""
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsumerArgs:
+    """One consumer: a queue + DLQ + the shared consumer function. Fields are `messaging:consumers[i]` keys."""
+
+    name: str
+    match: Mapping[str, Any] | None = None  # None: receives every message
+    batch_size: int = defaults.BATCH_SIZE
+    batching_window_seconds: int = defaults.BATCHING_WINDOW_SECONDS
+    max_concurrency: int | None = defaults.MAX_CONCURRENCY
+    timeout_seconds: int = defaults.TIMEOUT_SECONDS
+    memory_mb: int = defaults.MEMORY_MB
+    max_receive_count: int = defaults.MAX_RECEIVE_COUNT
+    processor: str = defaults.PROCESSOR
+
+    def as_config(self) -> dict[str, Any]:
+        """The consumer as stack config would spell it (camelCase keys), for the one validator."""
+        return {key: getattr(self, _snake(key)) for key in CONSUMER_KEYS}
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessagingArgs:
+    """The whole system. Fields are the `messaging:<key>` stack keys, plus where and how it is named."""
+
+    topology: str = defaults.DEFAULT_TOPOLOGY
+    consumers: Sequence[ConsumerArgs] = ()
+    previous_topology: str | None = None  # while switching: the topology that keeps delivering
+    fifo: bool = defaults.FIFO
+    raw_delivery: bool = defaults.RAW_DELIVERY
+    encryption: str = defaults.ENCRYPTION
+    idempotency: bool = defaults.IDEMPOTENCY
+    idempotency_ttl_seconds: int = defaults.IDEMPOTENCY_TTL_SECONDS
+    queue_retention_days: int = defaults.QUEUE_RETENTION_DAYS
+    dlq_retention_days: int = defaults.DLQ_RETENTION_DAYS
+    log_retention_days: int = defaults.LOG_RETENTION_DAYS
+    archive_retention_days: int = defaults.ARCHIVE_RETENTION_DAYS
+    production: bool = defaults.PRODUCTION
+    alarm_email: str | None = defaults.ALARM_EMAIL
+    source: str = defaults.DEFAULT_SOURCE
+    region: str | None = None  # None: the AWS provider's region (`aws:region`)
+    # Prefix of every child's name. None: the component's name and "-" ("shop-inventory"), so two
+    # Messaging in one program never collide. "": the unprefixed names of stacks this repository's
+    # program deployed before the component existed; their resources then carry an alias to their old URN.
+    child_name_prefix: str | None = defaults.CHILD_NAME_PREFIX
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "consumers", tuple(self.consumers))
+        self._parse(project=NAMESPACE, stack="validation")  # refuse bad args where they are built
+
+    @classmethod
+    def from_stack_config(cls, config: StackConfig, **overrides: Any) -> MessagingArgs:
+        """The args a validated stack config describes (`overrides` sets the naming fields)."""
+        consumers = [
+            ConsumerArgs(**{f.name: getattr(c, f.name) for f in fields(ConsumerArgs)}) for c in config.consumers
+        ]
+        values = {_snake(key): getattr(config, _snake(key)) for key in STACK_KEYS if key != "consumers"}
+        return cls(**values, consumers=consumers, region=config.region, **overrides)
+
+    def as_config(self) -> dict[str, Any]:
+        """The args as stack config would spell them (camelCase keys), for the one validator."""
+        raw = {key: getattr(self, _snake(key)) for key in STACK_KEYS if key != "consumers"}
+        raw["consumers"] = [c.as_config() if isinstance(c, ConsumerArgs) else c for c in self.consumers]
+        return {key: value for key, value in raw.items() if value is not None}
+
+    def _parse(self, *, project: str, stack: str) -> StackConfig:
+        region = self.region if self.region is not None else pulumi.Config("aws").get("region")
+        return parse_stack_config(self.as_config(), project=project, stack=stack, region=region)
+
+    def stack_config(self) -> StackConfig:
+        """Validated, with the tags of the running project and stack."""
+        return self._parse(project=pulumi.get_project(), stack=pulumi.get_stack())
+
+
+class Messaging(pulumi.ComponentResource):
+    """Consumers (queue + DLQ + function each), the ingress of the chosen topology (and of the
+    one still draining during a switch), the producer, alarms, and optionally the stack key and
+    the idempotency table."""
+
+    TYPE = "messaging:index:Messaging"
+
+    topology: pulumi.Output[str]
+    draining_topology: pulumi.Output[str | None]
+    producer_function: pulumi.Output[str]
+    channel: pulumi.Output[dict]
+    alarm_topic_arn: pulumi.Output[str]
+    key_arn: pulumi.Output[str | None]
+    consumers: pulumi.Output[dict]
+
+    def __init__(self, name: str, args: MessagingArgs, opts: pulumi.ResourceOptions | None = None):
+        config = args.stack_config()
+        prefix = f"{name}-" if args.child_name_prefix is None else args.child_name_prefix
+        _check_names(name, prefix, config)  # before anything is registered
+        super().__init__(self.TYPE, name, None, opts)
+        # Stacks deployed before this component hold its children at the stack's root.
+        moved = [pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)] if prefix == "" else []
+        child = pulumi.ResourceOptions(parent=self, aliases=moved)
+        tags = config.tags
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+
+        key = None
+        if config.encryption == "kms":
+            key = StackKey(
+                f"{prefix}encryption",
+                StackKeyArgs(
+                    account_id=account_id,
+                    region=config.region,
+                    alias_name=f"alias/{config.project}-{config.stack}" + (f"-{name}" if prefix else ""),
+                    description=f"messaging {config.stack}: queues, topics and idempotency records",
+                    tags=tags,
+                    protect=config.production,
+                ),
+                opts=child,
+            )
+        kms_key_arn = key.key_arn if key else None
+        alarms = Alarms(
+            f"{prefix}alarms",
+            AlarmsArgs(
+                account_id=account_id,
+                region=config.region,
+                tags=tags,
+                alarm_email=config.alarm_email,
+                kms_key_arn=kms_key_arn,
+            ),
+            opts=child,
+        )
+        table = None
+        if config.idempotency:
+            table = IdempotencyStore(
+                f"{prefix}idempotency",
+                IdempotencyArgs(tags=tags, point_in_time_recovery=config.production, kms_key_arn=kms_key_arn),
+                opts=child,
+            )
+
+        # Phase 1: each topology's sources, so the policies below can name them.
+        routes = [RouteSpec(name=c.name, match=c.match) for c in config.consumers]
+        kinds = [config.topology, *filter(None, [config.previous_topology])]
+        topologies: list[Topology] = [
+            TOPOLOGIES[kind](
+                f"{prefix}{kind}",
+                _topology_args(kind, config, routes, account_id, alarms.topic_arn, kms_key_arn),
+                opts=child,
+            )
+            for kind in kinds
+        ]
+        # The consumers, whose queue and DLQ policies accept exactly those sources.
+        consumers = [
+            Consumer(
+                f"{prefix}{c.name}",
+                ConsumerComponentArgs(
+                    consumer=c,
+                    account_id=account_id,
+                    alarm_topic_arn=alarms.topic_arn,
+                    tags=tags,
+                    grants=[grant for t in topologies if (grant := t.grant_for(c.name)) is not None],
+                    fifo=config.fifo,
+                    queue_retention_days=config.queue_retention_days,
+                    dlq_retention_days=config.dlq_retention_days,
+                    log_retention_days=config.log_retention_days,
+                    production=config.production,
+                    idempotency_table_name=table.table_name if table else None,
+                    idempotency_table_arn=table.table_arn if table else None,
+                    idempotency_ttl_seconds=config.idempotency_ttl_seconds,
+                    kms_key_arn=kms_key_arn,
+                ),
+                opts=child,
+            )
+            for c in config.consumers
+        ]
+        key_policy = (
+            key.allow_services(
+                [g for t in topologies for g in t.service_grants],
+                bus_arns=[arn for t in topologies for arn in t.encrypted_sources],
+            )
+            if key
+            else None
+        )
+        # Phase 2: the routes, each waiting for the policies that let it deliver.
+        channels = [
+            topology.connect(
+                [
+                    Endpoint(
+                        name=c.consumer_name,
+                        queue_url=c.queue_url,
+                        queue_arn=c.queue_arn,
+                        dlq_arn=c.dlq_arn,
+                        wait_for=[*c.policies, *filter(None, [key_policy])],
+                    )
+                    for c in consumers
+                ]
+            )
+            for topology in topologies
+        ]
+        # Last, the producer, pointed at the new channel once every route of both topologies exists.
+        producer = Producer(
+            f"{prefix}producer",
+            ProducerArgs(
+                channel=channels[0],
+                draining=channels[1:],
+                tags=tags,
+                source=config.source,
+                fifo=config.fifo,
+                log_retention_days=config.log_retention_days,
+                kms_key_arn=kms_key_arn,
+                wait_for=topologies,
+            ),
+            opts=child,
+        )
+
+        self.consumer_components = consumers
+        self.topology_components = topologies
+        self.producer_component = producer
+        self.topology = pulumi.Output.from_input(config.topology)
+        self.draining_topology = pulumi.Output.from_input(config.previous_topology)
+        self.producer_function = producer.function_name
+        self.channel = pulumi.Output.all(kind=channels[0].kind, target=channels[0].target)
+        self.alarm_topic_arn = alarms.topic_arn
+        self.key_arn = pulumi.Output.from_input(kms_key_arn)
+        self.consumers = pulumi.Output.all(
+            **{
+                c.consumer_name: pulumi.Output.all(queueUrl=c.queue_url, dlqUrl=c.dlq_url, function=c.function_name)
+                for c in consumers
+            }
+        )
+        self.register_outputs(
+            {
+                "topology": self.topology,
+                "draining_topology": self.draining_topology,
+                "producer_function": self.producer_function,
+                "channel": self.channel,
+                "alarm_topic_arn": self.alarm_topic_arn,
+                "key_arn": self.key_arn,
+                "consumers": self.consumers,
+            }
+        )
+
+
+def _topology_args(
+    kind: str,
+    config: StackConfig,
+    routes: Sequence[RouteSpec],
+    account_id: pulumi.Input[str],
+    alarm_topic_arn: pulumi.Input[str],
+    kms_key_arn: pulumi.Input[str] | None,
+) -> TopologyArgs:
+    """Each topology gets only what it uses; its tags name its own kind (a draining one is not the stack's)."""
+    common = {
+        "routes": routes,
+        "account_id": account_id,
+        "tags": config.tags_for(kind),
+        "fifo": config.fifo,
+        "kms_key_arn": kms_key_arn,
+    }
+    if kind == "fanout":
+        return FanoutArgs(**common, raw_delivery=config.raw_delivery)
+    if kind == "eventbridge":
+        return EventBridgeArgs(
+            **common,
+            archive_retention_days=config.archive_retention_days,
+            dlq_retention_days=config.dlq_retention_days,
+            alarm_topic_arn=alarm_topic_arn,
+        )
+    return TopologyArgs(**common)
+
+
+def _check_names(name: str, prefix: str, config: StackConfig) -> None:
+    """Prefixed child names must still fit AWS's name limits (a consumer's fit on its own)."""
+    errors = []
+    if prefix and (
+        not re.match(defaults.CONSUMER_NAME_PATTERN, name) or len(name) > defaults.MESSAGING_NAME_MAX_LENGTH
+    ):
+        errors.append(
+            f"Messaging name: {name!r} is not allowed; use lowercase letters, digits and '-' (not at either end), "
+            f"at most {defaults.MESSAGING_NAME_MAX_LENGTH} characters"
+        )
+    for index, consumer in enumerate(config.consumers):
+        if len(prefix) + len(consumer.name) > defaults.CONSUMER_NAME_MAX_LENGTH:
+            errors.append(
+                f"{NAMESPACE}:consumers[{index}].name: {consumer.name!r} is too long under the Messaging name "
+                f"{name!r}; prefix and name together are at most {defaults.CONSUMER_NAME_MAX_LENGTH} characters"
+            )
+    if errors:
+        raise ConfigError("invalid stack config: " + "; ".join(errors))

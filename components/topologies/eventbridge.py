@@ -1,0 +1,153 @@
+"""EventBridge: a custom bus with an archive, one rule and SQS target per consumer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components import defaults, lambda_env, policies, routing
+from components.alarms import create_dlq_alarm
+from components.queues import QueueSpec, create_queue, create_queue_policy
+from components.topologies.base import Channel, Endpoint, Topology, TopologyArgs, resolved_grants
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventBridgeArgs(TopologyArgs):
+    archive_retention_days: int = defaults.ARCHIVE_RETENTION_DAYS
+    dlq_retention_days: int = defaults.DLQ_RETENTION_DAYS  # the FIFO delivery DLQ
+    alarm_topic_arn: pulumi.Input[str]  # notified when the FIFO delivery DLQ holds a message
+
+
+class EventBridge(Topology):
+    """Custom event bus -> rules -> SQS queues. Each consumer's `match`
+    becomes its rule's event pattern; failed deliveries go to a DLQ."""
+
+    TYPE = "messaging:topology:EventBridge"
+    KIND = "eventbridge"
+
+    bus_name: pulumi.Output[str]
+    bus_arn: pulumi.Output[str]
+    archive_name: pulumi.Output[str]
+    rule_arns: pulumi.Output[dict]
+
+    def __init__(self, name: str, args: EventBridgeArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(self.TYPE, name, opts)
+        self._name = name
+        self._args = args
+        tags = dict(args.tags)
+        child = pulumi.ResourceOptions(parent=self)
+        # With a stack key, events on the bus and in its archive are encrypted with it (AWS-owned key otherwise).
+        encrypted = {"kms_key_identifier": args.kms_key_arn} if args.kms_key_arn is not None else {}
+        self.bus = aws.cloudwatch.EventBus(f"{name}-bus", tags=tags, **encrypted, opts=child)
+        # Keeps every event for replay after a consumer bug (0 days = forever).
+        self.archive = aws.cloudwatch.EventArchive(
+            f"{name}-archive",
+            event_source_arn=self.bus.arn,
+            retention_days=args.archive_retention_days,
+            **encrypted,
+            opts=child,
+        )
+        self.rules: dict[str, aws.cloudwatch.EventRule] = {}
+        for route in args.routes:
+            self.rules[route.name] = aws.cloudwatch.EventRule(
+                f"{name}-{route.name}-rule",
+                # Rule names are unique per bus, and the bus is this stack's: the consumer's name
+                # fits where an auto-name (logical name + suffix) could pass EventBridge's 64 characters.
+                name=route.name,
+                event_bus_name=self.bus.name,
+                event_pattern=json.dumps(routing.event_pattern(route.match)),
+                tags=tags,
+                opts=child,
+            )
+
+        # EventBridge dead-letters only to standard queues: under FIFO, failed deliveries
+        # go to one standard queue of this component instead of the consumers' FIFO DLQs.
+        self.delivery_dlq: aws.sqs.Queue | None = None
+        self.delivery_dlq_policy: aws.sqs.QueuePolicy | None = None
+        if args.fifo:
+            self.delivery_dlq = create_queue(
+                f"{name}-delivery-dlq",
+                QueueSpec(
+                    retention_days=args.dlq_retention_days,
+                    fifo=False,
+                    kms_key_arn=args.kms_key_arn,
+                    tags=tags,
+                    # Leaving eventbridge must not delete undelivered events: the queue stays in the
+                    # account. Retained rather than protected, so the switch itself is not blocked.
+                    retain_on_delete=True,
+                ),
+                parent=self,
+            )
+            self.delivery_dlq_policy = create_queue_policy(
+                f"{name}-delivery-dlq-policy",
+                self.delivery_dlq,
+                account_id=args.account_id,
+                grants=resolved_grants(self.service_grants),
+                parent=self,
+            )
+            create_dlq_alarm(
+                f"{name}-delivery-dlq-alarm",
+                queue_name=self.delivery_dlq.name,
+                description="Events EventBridge could not deliver to a FIFO consumer queue",
+                topic_arn=args.alarm_topic_arn,
+                tags=tags,
+                parent=self,
+            )
+
+        self.bus_name = self.bus.name
+        self.bus_arn = self.bus.arn
+        self.archive_name = self.archive.name
+        self.rule_arns = pulumi.Output.all(**{n: r.arn for n, r in self.rules.items()})
+        self.register_outputs(
+            {
+                "bus_name": self.bus_name,
+                "bus_arn": self.bus_arn,
+                "archive_name": self.archive_name,
+                "rule_arns": self.rule_arns,
+            }
+        )
+
+    @property
+    def service_grants(self) -> Sequence[policies.SendGrant]:
+        return [
+            policies.SendGrant(service=policies.EVENTS_PRINCIPAL, source_arns=tuple(r.arn for r in self.rules.values()))
+        ]
+
+    @property
+    def encrypted_sources(self) -> Sequence[pulumi.Output[str]]:
+        """The bus, when the stack key encrypts it and its archive."""
+        return [self.bus.arn] if self._args.kms_key_arn is not None else []
+
+    def grant_for(self, consumer_name: str) -> policies.SendGrant:
+        """A consumer's queue and DLQ accept events from that consumer's rule only."""
+        return policies.SendGrant(service=policies.EVENTS_PRINCIPAL, source_arns=(self.rules[consumer_name].arn,))
+
+    def _connect(self, endpoints: Sequence[Endpoint]) -> Channel:
+        """One target per rule, once the queue policies (and the key policy) allow it."""
+        for endpoint in endpoints:
+            rule = self.rules[endpoint.name]
+            ready = [*endpoint.wait_for, *filter(None, [self.delivery_dlq_policy])]
+            aws.cloudwatch.EventTarget(
+                f"{self._name}-{endpoint.name}-target",
+                rule=rule.name,
+                # A target without the rule's bus name silently attaches to the default bus.
+                event_bus_name=self.bus.name,
+                arn=endpoint.queue_arn,
+                dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(
+                    arn=self.delivery_dlq.arn if self.delivery_dlq is not None else endpoint.dlq_arn
+                ),
+                retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
+                    maximum_event_age_in_seconds=defaults.EVENTBRIDGE_MAX_EVENT_AGE_SECONDS,
+                    maximum_retry_attempts=defaults.EVENTBRIDGE_MAX_RETRY_ATTEMPTS,
+                ),
+                # SQS targets take one static group id: a FIFO consumer sees events in bus order.
+                sqs_target=aws.cloudwatch.EventTargetSqsTargetArgs(message_group_id=endpoint.name)
+                if self._args.fifo
+                else None,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
+            )
+        return Channel(lambda_env.CHANNEL_EVENTS, self.bus.name, self.bus.arn)
