@@ -103,12 +103,27 @@ POWERTOOLS_LAYER_PARAMETER = "/aws/service/powertools/python/{architecture}/{run
 
 # --- Routing spec limits (README: The routing spec) ------------------------
 MATCH_KEYS = ("type", "source", "data")
-MATCH_OPERATORS = ("prefix", "suffix", "anything-but", "numeric", "exists", "equals-ignore-case")
+ENVELOPE_STRING_KEYS = ("type", "source")  # always present strings in every envelope the producer sends
+RESERVED_SOURCE_PREFIX = "aws."  # EventBridge refuses events whose source starts with it
+MATCH_OPERATORS = ("prefix", "suffix", "anything-but", "numeric", "exists", "equals-ignore-case", "cidr")
+OR_KEY = "$or"  # both services: a list of at least two objects, any of which may match
+OR_MIN_BRANCHES = 2  # objects in `$or`: with fewer, both services read "$or" as a field name
+# Operator names both services reserve: a `$or` branch naming a field after one is read as a field name.
+RESERVED_FIELD_NAMES = (
+    "anything-but",
+    "exists",
+    "prefix",
+    "suffix",
+    "numeric",
+    "cidr",
+    "equals-ignore-case",
+    "wildcard",
+)
 NUMERIC_OPERATORS = ("=", "<", "<=", ">", ">=")
-NUMERIC_LIMIT = 1_000_000_000  # SNS: numeric values within +-1e9
-NUMERIC_DECIMALS = 5  # SNS: five digits of accuracy after the decimal point
-FILTER_POLICY_MAX_KEYS = 5  # SNS: five keys (counted at the leaves, the stricter reading)
-FILTER_POLICY_MAX_COMBINATIONS = 150  # SNS: product of the values in every list
+NUMERIC_LIMIT = 1_000_000_000  # SNS: numeric values within +-1e9 (EventBridge allows +-5e9)
+NUMERIC_DECIMALS = 5  # SNS: five digits of accuracy after the decimal point (EventBridge: six)
+FILTER_POLICY_MAX_KEYS = 5  # SNS: five keys; MessageBody policies count top-level keys only
+FILTER_POLICY_MAX_COMBINATIONS = 150  # SNS: sum over `$or` branches of the product of (values x key depth)
 MATCH_MAX_DEPTH = 5  # levels of objects under `data` (project limit: keeps patterns legible)
-EVENT_PATTERN_MAX_CHARS = 4096  # EventBridge PutRule: EventPattern length
+EVENT_PATTERN_MAX_CHARS = 2048  # chars: EventBridge's default "Event pattern size" quota (adjustable to 4,096)
 KMS_DELETION_WINDOW_DAYS = 30  # days: the longest wait, to recover from a mistaken destroy

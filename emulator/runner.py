@@ -12,7 +12,7 @@ from unittest import mock
 
 from .errors import EmulatorError
 from .lambda_service import LambdaService
-from .matching import UnsupportedPattern, matches
+from .matching import EVENTS, SNS, UnsupportedPattern, matches
 from .messages import demo_orders, validate_messages
 from .mocks import AwsMocks, ProgramTransform
 from .program import run_program
@@ -70,7 +70,7 @@ def _aws_semantics() -> Iterator[None]:
             except ValueError:
                 return False
             try:
-                return matches(self.filter_policy, body)
+                return matches(self.filter_policy, body, SNS)
             except UnsupportedPattern as exc:
                 raise EmulatorError(f"SNS filter policy {json.dumps(self.filter_policy)}: {exc}") from exc
         return original_matches(self, message_attributes, message)
@@ -79,7 +79,7 @@ def _aws_semantics() -> Iterator[None]:
         if not self._pattern:
             return True
         try:
-            return matches(self._pattern, json.loads(json.dumps(event)))
+            return matches(self._pattern, json.loads(json.dumps(event)), EVENTS)
         except UnsupportedPattern as exc:
             raise EmulatorError(f"EventBridge pattern {json.dumps(self._pattern)}: {exc}") from exc
 
