@@ -401,13 +401,13 @@ def _validate_numeric(argument: Any, path: str) -> list[str]:
         (low_op, high_op), (low, high) = operators, numbers
         if low_op not in (">", ">=") or high_op not in ("<", "<="):
             return [f"{path}: {show_value(argument)} is not a range; {usage}"]
-        if low >= high:
+        if low == high and (low_op, high_op) == (">=", "<="):
             return [
-                f"{path}: {show_value(argument)} is not allowed; both services require the lower bound below the "
-                'upper bound (for one value use ["=", n])'
-                if low == high
-                else f"{path}: {show_value(argument)} is an empty range; the lower bound must be below the upper bound"
+                f"{path}: {show_value(argument)} holds only {show_value(low)}, but both services require the lower "
+                f'bound below the upper bound; write ["=", {show_value(low)}]'
             ]
+        if low >= high:
+            return [f"{path}: {show_value(argument)} is an empty range; the lower bound must be below the upper bound"]
     return []
 
 

@@ -335,6 +335,17 @@ def _scalar_matches(rule: Any, value: Any) -> bool:
     raise UnsupportedPattern(f"unsupported operator {op!r}")
 
 
+def without_cidr(policy: Any) -> Any:
+    """A filter policy with each ``cidr`` alternative swapped for a ``prefix`` (same place, same complexity)."""
+    if isinstance(policy, dict):
+        if set(policy) == {"cidr"} and isinstance(policy["cidr"], str):
+            return {"prefix": "cidr"}
+        return {key: without_cidr(value) for key, value in policy.items()}
+    if isinstance(policy, list):
+        return [without_cidr(value) for value in policy]
+    return policy
+
+
 def load_json(text: str | None) -> Any:
     if text is None or text == "":
         return None

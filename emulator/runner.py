@@ -12,7 +12,7 @@ from unittest import mock
 
 from .errors import EmulatorError
 from .lambda_service import LambdaService
-from .matching import EVENTS, SNS, UnsupportedPattern, matches
+from .matching import EVENTS, SNS, UnsupportedPattern, matches, without_cidr
 from .messages import demo_orders, validate_messages
 from .mocks import AwsMocks, ProgramTransform
 from .program import run_program
@@ -58,10 +58,15 @@ def _aws_semantics() -> Iterator[None]:
     """Replace moto's content matching with AWS's documented semantics (see emulator.matching)."""
     # moto loads when a run starts, not when the CLI parses its arguments.
     from moto.events.models import EventPattern, Rule  # noqa: PLC0415
-    from moto.sns.models import Subscription  # noqa: PLC0415
+    from moto.sns.models import SNSBackend, Subscription  # noqa: PLC0415
     from moto.sns.utils import FilterPolicyMatcher  # noqa: PLC0415
 
     original_matches = FilterPolicyMatcher.matches
+    original_validate = SNSBackend._validate_filter_policy
+
+    def validate_filter_policy(self, value, scope):
+        # moto's subscribe-time check lacks `cidr`, which SNS accepts; the rest is checked by moto.
+        return original_validate(self, without_cidr(value), scope)
 
     def sns_matches(self, message_attributes, message):
         if self.filter_policy and self.filter_policy_scope == "MessageBody":
@@ -103,6 +108,7 @@ def _aws_semantics() -> Iterator[None]:
         return original_send(self, *args, **kwargs)
 
     with (
+        mock.patch.object(SNSBackend, "_validate_filter_policy", validate_filter_policy),
         mock.patch.object(FilterPolicyMatcher, "matches", sns_matches),
         mock.patch.object(EventPattern, "matches_event", event_matches),
         mock.patch.object(Rule, "send_to_targets", send_if_enabled),

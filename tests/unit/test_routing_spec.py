@@ -217,9 +217,11 @@ def test_every_operator_both_services_support_is_accepted_on_a_data_field(altern
             {"data": {"total": [{"numeric": [">", 9, "<", 5]}]}},
             "is an empty range; the lower bound must be below the upper bound",
         ),
+        ({"data": {"total": [{"numeric": [">", 5, "<=", 5]}]}}, '[">", 5, "<=", 5] is an empty range'),
         (
             {"data": {"total": [{"numeric": [">=", 5, "<=", 5]}]}},
-            'both services require the lower bound below the upper bound (for one value use ["=", n])',
+            'm.data.total[0].numeric: [">=", 5, "<=", 5] holds only 5, but both services require the lower bound '
+            'below the upper bound; write ["=", 5]',
         ),
         (
             {"data": {"total": [{"numeric": [">"]}]}},
