@@ -36,10 +36,11 @@ def _cases(groups: list[dict], pattern_key: str) -> list:
 EVENTBRIDGE = _load("eventbridge_cases.json")
 SNS_GROUPS = _load("sns_cases.json")
 SPEC_GROUPS = _load("spec_cases.json")
+REFUSED = _load("refused_cases.json")
 
 
 def test_every_group_names_its_source_and_the_corpus_has_hundreds_of_cases():
-    groups = EVENTBRIDGE + SNS_GROUPS + SPEC_GROUPS
+    groups = EVENTBRIDGE + SNS_GROUPS + SPEC_GROUPS + REFUSED
     assert all(group["source"].strip() for group in groups)
     total = sum(len(g.get("match", [])) + len(g.get("no_match", [])) for g in EVENTBRIDGE + SNS_GROUPS)
     total += sum(len(g["deliver"]) + len(g["skip"]) for g in SPEC_GROUPS)
@@ -110,3 +111,8 @@ def test_a_spec_routes_the_same_envelopes_under_fanout_and_eventbridge(match, ca
     fanout = matches(routing.filter_policy(match), env, SNS)
     eventbridge = matches(routing.event_pattern(match), event_of(env), EVENTS)
     assert (fanout, eventbridge) == (expected, expected)
+
+
+@pytest.mark.parametrize("group", REFUSED, ids=[f"refused-{i}" for i in range(len(REFUSED))])
+def test_a_spec_aws_refuses_at_deploy_time_is_refused_before_anything_is_created(group):
+    assert routing.validate_match(group["match"], "match") != []
