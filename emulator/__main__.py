@@ -1,4 +1,5 @@
-"""``python -m emulator [--stack dev] [--topology T] [--messages FILE] [--count N] [--json]``."""
+"""``python -m emulator [--stack dev] [--topology T] [--messages FILE] [--count N] [--json]``,
+and ``python -m emulator serve --stack NAME [--port P] [--outputs FILE] [--real-time]``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import traceback
 from .errors import EmulatorError
 from .messages import demo_orders, load_messages
 from .runner import format_summary, run
+from .serve import DEFAULT_PORT, serve
 
 TOPOLOGIES = ("point-to-point", "fanout", "eventbridge")
 
@@ -35,7 +37,59 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _serve_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m emulator serve",
+        description="Deploy a stack into an embedded AWS served on 127.0.0.1, with its Lambda service running.",
+    )
+    p.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to deploy (default: dev)")
+    p.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default: {DEFAULT_PORT}; 0: any free)"
+    )
+    p.add_argument("--outputs", metavar="FILE", help="where to write the stack outputs (default: outputs.<stack>.json)")
+    p.add_argument("--report", metavar="FILE", help="on stop, write what the consumers processed (JSON) here")
+    p.add_argument("--real-time", action="store_true", help="wait out visibility timeouts as AWS would")
+    p.add_argument("--project-dir", metavar="DIR", help="the Pulumi project (default: as for a run)")
+    p.add_argument("--logs", action="store_true", help="echo the handlers' log lines to stderr")
+    p.add_argument("--debug", action="store_true", help="show a traceback when serving fails")
+    return p
+
+
+def _serve_main(argv: list[str]) -> int:
+    args = _serve_parser().parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        print(f"emulator serve: error: --port {args.port} is not a port (0..65535)", file=sys.stderr)
+        return 2
+    sink = (lambda fn, line: print(f"[{fn}] {line}", file=sys.stderr)) if args.logs else None
+    try:
+        return serve(
+            args.stack,
+            port=args.port,
+            outputs=args.outputs,
+            report=args.report,
+            real_time=args.real_time,
+            project_dir=args.project_dir,
+            log_sink=sink,
+        )
+    except EmulatorError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"emulator serve: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - an emulator bug: one line unless --debug
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"emulator serve: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
+            file=sys.stderr,
+        )
+        return 3
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        return _serve_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.messages:

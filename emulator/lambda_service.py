@@ -148,6 +148,8 @@ class LambdaService:
         self._router: _StdoutRouter | None = None
         self._seq: dict[str, int] = {}
         self.log_lines: dict[str, list[str]] = {}
+        # False (``emulator serve --real-time``): a failed message waits out its visibility timeout.
+        self.retry_at_once = True
 
     # ------------------------------------------------------------ functions
     def function(self, ref: str) -> Function:
@@ -521,7 +523,7 @@ class LambdaService:
             for r in ok:
                 eid = envelope_id(r["body"])
                 stats.processed.append(eid if eid else r["messageId"])
-        for chunk in range(0, len(bad), 10):
+        for chunk in range(0, len(bad) if self.retry_at_once else 0, 10):
             part = bad[chunk : chunk + 10]
             self.sqs.change_message_visibility_batch(
                 QueueUrl=q["url"],

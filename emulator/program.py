@@ -47,6 +47,10 @@ def _first_line(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
+async def _resolved(outputs: dict[str, Any]) -> dict[str, Any]:
+    return {key: await pulumi.Output.from_input(value).future() for key, value in outputs.items()}
+
+
 def run_program(
     mocks: AwsMocks,
     project_dir: Path,
@@ -80,8 +84,9 @@ def run_program(
             loop.run_until_complete(run_pulumi_func(program))
         except BaseException as exc:  # noqa: BLE001 - reported below as one line
             program_error = exc
-        if root is not None:
-            exports = dict(getattr(root, "outputs", {}) or {})
+        if root is not None and program_error is None:
+            # Resolved while the loop still runs: the values `pulumi stack output --json` prints.
+            exports = loop.run_until_complete(_resolved(dict(getattr(root, "outputs", {}) or {})))
     finally:
         with contextlib.suppress(Exception):
             # A failed program leaves outputs pending: cancel them rather than leak them.

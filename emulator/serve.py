@@ -1,0 +1,283 @@
+"""``python -m emulator serve``: a deployed stack on 127.0.0.1 that anything speaking the AWS API can use.
+
+The stack is deployed as in a run (the real program under Pulumi's mock
+runtime, into the embedded AWS), then kept alive:
+
+* moto's server mode answers on ``http://127.0.0.1:PORT`` from the same
+  embedded AWS (``emulator.endpoint``), with the Lambda API answered by the
+  emulator (``emulator.lambda_api``) so ``Invoke`` runs the real handler;
+* a background thread plays the Lambda service: it polls every queue an event
+  source mapping reads and invokes the consumer, one round after another;
+* SQS message move tasks (``emulator.message_moves``), AWS's archive replay
+  (``emulator.replays``) and the services' CloudWatch metrics and DLQ alarm
+  states (``emulator.metrics``) are added to the embedded AWS.
+
+The clock is simulated unless ``--real-time``: a failed message is visible
+again at once (so one that keeps failing reaches its DLQ within a few
+rounds), and each polling round counts as one second for move task rates.
+With ``--real-time`` a failed message waits out its visibility timeout and
+rates follow the wall clock.
+
+The stack outputs (what ``pulumi stack output --json`` prints) are written to
+``--outputs``; on SIGINT or SIGTERM the server stops, and with ``--report``
+the run's report (section-8 shape, plus ``replayed``) is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from .errors import EmulatorError
+from .stackconfig import load_stack_config, project_name
+
+DEFAULT_PORT = 5000  # moto's own server default
+IDLE_WAIT_SECONDS = 0.05  # s: how long the poller rests when no queue had anything
+PUBLISH_EVERY_SECONDS = 1.0  # s: metrics and alarm states are refreshed this often
+FAKE_CREDENTIALS = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing"
+
+
+def default_outputs_path(stack: str) -> Path:
+    return Path(f"outputs.{stack}.json")
+
+
+class _Poller(threading.Thread):
+    """The Lambda service's event source mappings, round after round, until stopped."""
+
+    def __init__(self, served: "ServedStack"):
+        super().__init__(name="emulator-lambda-poller", daemon=True)
+        self.served = served
+        self.stop_event = threading.Event()
+        self.errors: set[str] = set()
+
+    def run(self) -> None:
+        served = self.served
+        last_publish = 0.0
+        last_tick = time.monotonic()
+        while not self.stop_event.is_set():
+            with served.lock:
+                busy = 0
+                for m, fn, stats in served.active:
+                    try:
+                        busy += served.service._poll_once(m, fn, stats)
+                    except Exception as exc:  # noqa: BLE001 - reported once, the service keeps running
+                        line = f"emulator: {m.resource}: {exc}"
+                        if line not in self.errors:
+                            self.errors.add(line)
+                            print(line, file=sys.stderr, flush=True)
+                now = time.monotonic()
+                step = (now - last_tick) if served.real_time else 1.0
+                last_tick = now
+                busy += served.moves.tick(step)
+                if now - last_publish >= PUBLISH_EVERY_SECONDS:
+                    last_publish = now
+                    served.publish_metrics()
+            self.stop_event.wait(0.002 if busy else IDLE_WAIT_SECONDS)
+
+
+class ServedStack:
+    """A deployed stack with its endpoint and Lambda service; used by ``serve`` (and tests, in-process)."""
+
+    def __init__(
+        self,
+        stack: str,
+        *,
+        port: int = DEFAULT_PORT,
+        real_time: bool = False,
+        project_dir: str | Path | None = None,
+        log_sink: Callable[[str, str], None] | None = None,
+    ):
+        self.stack = stack
+        self.port = port
+        self.real_time = real_time
+        self.project_dir = project_dir
+        self.log_sink = log_sink
+        self.lock = threading.RLock()
+        self.sent: list[str] = []
+        self.replayed: dict[str, list[str]] = {}
+        self.warnings: list[str] = []
+        self.blocked: list[Any] = []
+        self._stack = contextlib.ExitStack()
+
+    # ------------------------------------------------------------ lifecycle
+    def __enter__(self) -> "ServedStack":
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stack.close()
+
+    def _start(self) -> None:
+        from moto import mock_aws  # noqa: PLC0415 - moto loads when a stack is served
+
+        from .endpoint import Endpoint  # noqa: PLC0415
+        from .lambda_api import LambdaApi  # noqa: PLC0415
+        from .lambda_service import LambdaService  # noqa: PLC0415
+        from .message_moves import MessageMoves  # noqa: PLC0415
+        from .metrics import ServiceMetrics  # noqa: PLC0415
+        from .mocks import AwsMocks  # noqa: PLC0415
+        from .program import run_program  # noqa: PLC0415
+        from .replays import aws_replays  # noqa: PLC0415
+        from .routes import enforce, ordering_warnings  # noqa: PLC0415
+        from .runner import _aws_semantics, _patched_environ, default_project_dir  # noqa: PLC0415
+
+        root = Path(self.project_dir).absolute() if self.project_dir else default_project_dir()
+        project = project_name(root)
+        config = load_stack_config(root, self.stack)
+        self.region = config.get("aws:region") or "us-east-1"
+        self.topology = config.get(f"{project}:topology", "")
+        enter = self._stack.enter_context
+        enter(_patched_environ(self.region))
+        enter(mock_aws())
+        enter(_aws_semantics())
+        self.mocks = AwsMocks(self.region)
+        self.moves = enter(MessageMoves(self.mocks.account, self.region).installed())
+        enter(aws_replays())
+        self.metrics = enter(ServiceMetrics(self.mocks).hooked())
+        self.exports = run_program(self.mocks, root, project, self.stack, config)
+        self.warnings = ordering_warnings(self.mocks)
+        self.blocked = enforce(self.mocks)
+        self.service = LambdaService(self.mocks, root, log_sink=self.log_sink)
+        self.service.retry_at_once = not self.real_time
+        self.warnings += self.service.mapping_warnings()
+        consumers = self.service.consumers()
+        self.consumers = [stats for _, _, stats in consumers]
+        self.active = [(m, fn, s) for m, fn, s in consumers if m.enabled]
+        for m, fn, _ in self.active:
+            verdict = self.service.iam.check_mapping(fn, self.mocks.queues[m.queue_arn])
+            if not verdict.allowed:
+                raise EmulatorError(
+                    f"event source mapping {m.resource!r} cannot poll {self.mocks.queues[m.queue_arn]['name']}: "
+                    f"{verdict.reason} (AWS refuses to create the mapping)"
+                )
+        invoke = self.service.invoke
+        consumer_of = {s.function: s.name for s in self.consumers}
+        producer = self.service.producer()
+
+        def observed_invoke(fn, event):
+            # Replayed EventBridge events carry replay-name: the report lists them per consumer.
+            if fn.name in consumer_of and isinstance(event, dict):
+                for record in event.get("Records") or []:
+                    self._note_replay(consumer_of[fn.name], record.get("body"))
+            result = invoke(fn, event)
+            if fn is producer and isinstance(result, dict):
+                self.sent.extend(str(i) for i in result.get("sent") or [])
+            return result
+
+        self.service.invoke = observed_invoke
+        self.endpoint = Endpoint(self.port, self.lock, LambdaApi(self.mocks, observed_invoke))
+        self.endpoint.start()
+        self._stack.callback(self.endpoint.stop)
+        enter(self.service.running())
+        self.poller = _Poller(self)
+        self.poller.start()
+        self._stack.callback(self._stop_poller)
+
+    def _stop_poller(self) -> None:
+        self.poller.stop_event.set()
+        self.poller.join()
+
+    def _note_replay(self, consumer: str, body: Any) -> None:
+        from .lambda_service import envelope_id  # noqa: PLC0415
+
+        try:
+            event = json.loads(body)
+        except (TypeError, ValueError):
+            return
+        if isinstance(event, dict) and event.get("replay-name"):
+            eid = envelope_id(body)
+            if eid:
+                self.replayed.setdefault(consumer, []).append(eid)
+
+    # ---------------------------------------------------------------- views
+    @property
+    def url(self) -> str:
+        return self.endpoint.url
+
+    def publish_metrics(self) -> None:
+        from .runner import _queue_alarms  # noqa: PLC0415
+
+        self.metrics.publish()
+        self.metrics.evaluate_alarms(
+            lambda: _queue_alarms(self.mocks, lambda arn: len(self.service.peek_queue_ids(arn)))
+        )
+
+    def report(self) -> dict[str, Any]:
+        """What the consumers did so far (a run's report: stack, topology, sent, consumers, unrouted)."""
+        with self.lock:
+            out: dict[str, Any] = {
+                "stack": self.stack,
+                "topology": self.topology,
+                "sent": list(self.sent),
+                "consumers": {},
+            }
+            reached: set[str] = set()
+            for s in sorted(self.consumers, key=lambda c: c.name):
+                dead = self.service.peek_queue_ids(s.dlq_arn) if s.dlq_arn else []
+                out["consumers"][s.name] = {
+                    "processed": list(s.processed),
+                    "dead_lettered": dead,
+                    "replayed": list(self.replayed.get(s.name, [])),
+                }
+                reached |= s.delivered | set(dead)
+            out["unrouted"] = [i for i in self.sent if i not in reached]
+            out["blocked_routes"] = [b.as_dict() for b in self.blocked]
+            return out
+
+
+def serve(
+    stack: str,
+    *,
+    port: int = DEFAULT_PORT,
+    outputs: str | Path | None = None,
+    report: str | Path | None = None,
+    real_time: bool = False,
+    project_dir: str | Path | None = None,
+    log_sink: Callable[[str, str], None] | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Serve ``stack`` until SIGINT or SIGTERM; return the exit status."""
+    out = out or sys.stdout
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with ServedStack(stack, port=port, real_time=real_time, project_dir=project_dir, log_sink=log_sink) as served:
+            outputs_path = Path(outputs) if outputs else default_outputs_path(stack)
+            outputs_path.parent.mkdir(parents=True, exist_ok=True)
+            outputs_path.write_text(json.dumps(served.exports, indent=2) + "\n", encoding="utf-8")
+            for warning in served.warnings:
+                print(f"emulator: warning: {warning}", file=sys.stderr)
+            for b in served.blocked:
+                print(f"emulator: blocked route: {b.kind} {b.resource} -> {b.queue}: {b.reason}", file=sys.stderr)
+            mode = "real time" if real_time else "simulated time"
+            lines = [
+                f"serving stack {stack} ({served.topology}, {mode}) on {served.url}",
+                f"outputs: {outputs_path.absolute()}",
+                f"export AWS_ENDPOINT_URL={served.url} AWS_REGION={served.region} "
+                f"AWS_DEFAULT_REGION={served.region} {FAKE_CREDENTIALS}",
+                f"then: python -m ops --outputs {outputs_path} status",
+                "press Ctrl-C to stop",
+            ]
+            out.write("\n".join(lines) + "\n")
+            out.flush()
+            while not stop.wait(0.2):
+                pass
+            final = served.report()
+        if report:
+            Path(report).write_text(json.dumps(final, indent=2) + "\n", encoding="utf-8")
+        out.write("stopped\n")
+        out.flush()
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,65 @@
+"""The stack outputs ops works from: a file, or the Pulumi CLI's ``stack output --json``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from .errors import OpsError
+
+REQUIRED = ("topology", "producerFunction", "channel", "consumers")
+
+
+def from_file(path: str) -> dict[str, Any]:
+    p = Path(path)
+    if not p.is_file():
+        raise OpsError(f"outputs file not found: {p} (write it with `pulumi stack output --json > {p.name}`)")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise OpsError(f"outputs file {p} is not JSON: {exc}") from None
+    return check(data, str(p))
+
+
+def from_pulumi(stack: str) -> dict[str, Any]:
+    pulumi = shutil.which("pulumi")
+    if pulumi is None:
+        raise OpsError(
+            "the Pulumi CLI is not installed, so --stack cannot read the outputs: pass --outputs FILE "
+            "(the JSON of `pulumi stack output --json`, or the file `python -m emulator serve` writes)"
+        )
+    try:
+        done = subprocess.run(
+            [pulumi, "stack", "output", "--json", "--stack", stack], capture_output=True, text=True, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise OpsError(f"`pulumi stack output --json --stack {stack}` failed: {exc}") from None
+    if done.returncode != 0:
+        reason = " ".join((done.stderr or done.stdout).split()) or f"exit status {done.returncode}"
+        raise OpsError(f"`pulumi stack output --json --stack {stack}` failed: {reason}")
+    try:
+        data = json.loads(done.stdout)
+    except ValueError as exc:
+        raise OpsError(f"`pulumi stack output --json --stack {stack}` printed no JSON: {exc}") from None
+    return check(data, f"stack {stack}")
+
+
+def check(data: Any, origin: str) -> dict[str, Any]:
+    if not isinstance(data, dict) or not data:
+        raise OpsError(f"{origin} has no stack outputs (run `pulumi up` first, or start `python -m emulator serve`)")
+    missing = [key for key in REQUIRED if key not in data]
+    if missing:
+        raise OpsError(f"{origin} lacks the output(s) {', '.join(missing)}: is it a messaging stack?")
+    consumers = data["consumers"]
+    if not isinstance(consumers, dict) or not consumers:
+        raise OpsError(f"{origin}: output 'consumers' is empty: the stack has no consumer")
+    for name, c in consumers.items():
+        if not isinstance(c, dict) or not all(isinstance(c.get(k), str) for k in ("queueUrl", "dlqUrl", "function")):
+            raise OpsError(f"{origin}: consumers.{name} needs queueUrl, dlqUrl and function")
+    channel = data["channel"]
+    if not isinstance(channel, dict) or not isinstance(channel.get("kind"), str):
+        raise OpsError(f"{origin}: output 'channel' needs kind and target")
+    return data

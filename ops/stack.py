@@ -1,0 +1,137 @@
+"""What ops knows about a deployed stack: its outputs, and what the AWS APIs say about the rest.
+
+Only the program's exports are read from the outputs (queue and DLQ URLs,
+functions, the producer, the channel); everything else is discovered through
+the services: queue ARNs and redrive policies from SQS, event source mappings
+from Lambda, archives and rules from EventBridge, subscriptions from SNS.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import boto3
+import botocore.config
+
+from .errors import OpsError
+
+_REGION_IN_URL = re.compile(r"^https?://sqs[.-]([a-z0-9-]+)\.amazonaws\.com")
+_CLIENT_CONFIG = botocore.config.Config(
+    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5, read_timeout=60
+)
+
+
+@dataclass(frozen=True)
+class Consumer:
+    name: str
+    queue_url: str
+    dlq_url: str
+    function: str
+
+    @property
+    def queue_name(self) -> str:
+        return self.queue_url.rstrip("/").rsplit("/", 1)[-1]
+
+    @property
+    def dlq_name(self) -> str:
+        return self.dlq_url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _region(outputs: dict[str, Any]) -> str | None:
+    for c in outputs["consumers"].values():
+        m = _REGION_IN_URL.match(c["queueUrl"])
+        if m:
+            return m.group(1)
+    for value in (outputs.get("alarmTopicArn"), (outputs.get("channel") or {}).get("target")):
+        if isinstance(value, str) and value.startswith("arn:") and value.count(":") >= 5:
+            return value.split(":")[3]
+    return None
+
+
+class Stack:
+    def __init__(self, outputs: dict[str, Any], stack_name: str | None = None):
+        self.outputs = outputs
+        self.stack_name = stack_name
+        self.session = boto3.session.Session(region_name=_region(outputs))
+        if self.session.region_name is None:
+            raise OpsError("cannot tell the stack's region from its outputs: set AWS_DEFAULT_REGION")
+        if self.session.get_credentials() is None:
+            raise OpsError(
+                "no AWS credentials found: configure a profile or export AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY (against `python -m emulator serve`, any value works)"
+            )
+        self._clients: dict[str, Any] = {}
+
+    @property
+    def region(self) -> str:
+        return self.session.region_name
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service, config=_CLIENT_CONFIG)
+        return self._clients[service]
+
+    # --------------------------------------------------------------- outputs
+    @property
+    def topology(self) -> str:
+        return str(self.outputs["topology"])
+
+    @property
+    def draining(self) -> str | None:
+        value = self.outputs.get("drainingTopology")
+        return str(value) if value else None
+
+    @property
+    def channel(self) -> dict[str, Any]:
+        return self.outputs["channel"]
+
+    @cached_property
+    def consumers(self) -> list[Consumer]:
+        return [
+            Consumer(name, c["queueUrl"], c["dlqUrl"], c["function"])
+            for name, c in sorted(self.outputs["consumers"].items())
+        ]
+
+    def consumer(self, name: str) -> Consumer:
+        for c in self.consumers:
+            if c.name == name:
+                return c
+        known = ", ".join(c.name for c in self.consumers)
+        raise OpsError(f"unknown consumer {name!r}; this stack's consumers are: {known}")
+
+    # ------------------------------------------------------------ discovery
+    def queue_attributes(self, url: str, *names: str) -> dict[str, str]:
+        return self.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=list(names) or ["All"])[
+            "Attributes"
+        ]
+
+    def queue_arn(self, url: str) -> str:
+        return self.queue_attributes(url, "QueueArn")["QueueArn"]
+
+    @cached_property
+    def bus(self) -> dict[str, str]:
+        """The event bus the producer puts to (eventbridge only): name and ARN."""
+        if self.channel.get("kind") != "events":
+            raise OpsError(
+                f"this stack's topology is {self.topology}: it has no event bus and no archive "
+                "(replay needs messaging:topology eventbridge)"
+            )
+        name = str(self.channel["target"])
+        bus = self.client("events").describe_event_bus(Name=name)
+        return {"name": bus["Name"], "arn": bus["Arn"]}
+
+    def rules_for(self, consumer: Consumer, bus: str) -> list[dict[str, str]]:
+        """The rules on ``bus`` that deliver to the consumer's queue (ListRuleNamesByTarget)."""
+        events = self.client("events")
+        names: list[str] = []
+        kwargs: dict[str, Any] = {"TargetArn": self.queue_arn(consumer.queue_url), "EventBusName": bus}
+        while True:
+            page = events.list_rule_names_by_target(**kwargs)
+            names += page.get("RuleNames", [])
+            if not page.get("NextToken"):
+                break
+            kwargs["NextToken"] = page["NextToken"]
+        return [{"name": n, "arn": events.describe_rule(Name=n, EventBusName=bus)["Arn"]} for n in names]

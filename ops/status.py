@@ -1,0 +1,92 @@
+"""``ops status``: per consumer, its queue, DLQ, alarm and mapping; the producer's channel; a switch in progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import metrics, switch
+from .render import Output, table
+from .stack import Stack
+
+STATUS_WINDOW_SECONDS = 3600  # s: "processed" counts the messages consumers deleted in the last hour
+
+
+def _alarms_by_queue(stack: Stack) -> dict[str, dict[str, str]]:
+    """DLQ depth alarms (AWS/SQS, dimension QueueName) by queue name: name and state."""
+    out: dict[str, dict[str, str]] = {}
+    for page in stack.client("cloudwatch").get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"]):
+        for alarm in page.get("MetricAlarms", []):
+            if alarm.get("Namespace") != "AWS/SQS":
+                continue
+            for dim in alarm.get("Dimensions", []):
+                if dim["Name"] == "QueueName":
+                    out[dim["Value"]] = {"name": alarm["AlarmName"], "state": alarm["StateValue"]}
+    return out
+
+
+def gather(stack: Stack, window: int = STATUS_WINDOW_SECONDS) -> dict[str, Any]:
+    alarms = _alarms_by_queue(stack)
+    cloudwatch = stack.client("cloudwatch")
+    lam = stack.client("lambda")
+    consumers: dict[str, Any] = {}
+    for c in stack.consumers:
+        q = stack.queue_attributes(
+            c.queue_url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "QueueArn"
+        )
+        d = stack.queue_attributes(c.dlq_url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+        mappings = lam.list_event_source_mappings(FunctionName=c.function, EventSourceArn=q["QueueArn"])
+        states = sorted({m["State"] for m in mappings.get("EventSourceMappings", [])})
+        age = metrics.latest(cloudwatch, "AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": c.queue_name}, 300)
+        consumers[c.name] = {
+            "queue": c.queue_name,
+            "visible": int(q["ApproximateNumberOfMessages"]),
+            "in_flight": int(q["ApproximateNumberOfMessagesNotVisible"]),
+            "oldest_age_seconds": None if age is None else int(age),
+            "processed": metrics.total(
+                cloudwatch, "AWS/SQS", "NumberOfMessagesDeleted", {"QueueName": c.queue_name}, window
+            ),
+            "dlq": c.dlq_name,
+            "dlq_depth": int(d["ApproximateNumberOfMessages"]) + int(d["ApproximateNumberOfMessagesNotVisible"]),
+            "dlq_alarm": alarms.get(c.dlq_name, {}).get("state"),
+            "mapping": ", ".join(states) if states else "none",
+        }
+    out: dict[str, Any] = {
+        "topology": stack.topology,
+        "channel": {"kind": stack.channel.get("kind"), "target": stack.channel.get("target")},
+        "producer": stack.outputs["producerFunction"],
+        "processed_window_seconds": window,
+        "consumers": consumers,
+        "switch": switch.gather(stack) if stack.draining else None,
+    }
+    return out
+
+
+def run(stack: Stack, out: Output) -> int:
+    data = gather(stack)
+    rows = [
+        [
+            name,
+            c["visible"],
+            c["in_flight"],
+            c["oldest_age_seconds"],
+            c["processed"],
+            c["dlq_depth"],
+            c["dlq_alarm"],
+            c["mapping"],
+        ]
+        for name, c in data["consumers"].items()
+    ]
+    text: list[Any] = [
+        f"topology {data['topology']} | producer {data['producer']} -> "
+        f"{data['channel']['kind']} {data['channel']['target']}",
+        table(
+            "consumers",
+            ["consumer", "visible", "in flight", "oldest (s)", "processed (1h)", "DLQ", "DLQ alarm", "mapping"],
+            rows,
+        ),
+    ]
+    sw = data["switch"]
+    if sw:
+        text.append(f"switch {sw['draining']} -> {sw['topology']}: {sw['state']}; next: {sw['next_step']}")
+    out.result(data, text)
+    return 0
