@@ -50,6 +50,7 @@ def _serve_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="FILE", help="on stop, write what the consumers processed (JSON) here")
     p.add_argument("--real-time", action="store_true", help="wait out visibility timeouts as AWS would")
     p.add_argument("--project-dir", metavar="DIR", help="the Pulumi project (default: as for a run)")
+    p.add_argument("--stack-file", metavar="FILE", help="a stack config file to deploy instead of Pulumi.<stack>.yaml")
     p.add_argument("--logs", action="store_true", help="echo the handlers' log lines to stderr")
     p.add_argument("--debug", action="store_true", help="show a traceback when serving fails")
     return p
@@ -69,6 +70,7 @@ def _serve_main(argv: list[str]) -> int:
             report=args.report,
             real_time=args.real_time,
             project_dir=args.project_dir,
+            stack_file=args.stack_file,
             log_sink=sink,
         )
     except EmulatorError as exc:

@@ -11,6 +11,8 @@ Lambda API (2015-03-31):
   with ``X-Amz-Function-Error: Unhandled`` and ``{errorMessage, errorType,
   stackTrace}``, as Lambda does. ``Event`` runs before the 202 is returned.
 * ``GetFunction``, ``GetFunctionConfiguration``, ``ListFunctions``;
+* ``UpdateFunctionConfiguration`` (``Environment``, ``Timeout``, ``MemorySize``):
+  the next invocation is a cold start with the new settings, as in Lambda;
 * ``ListEventSourceMappings`` (``FunctionName``, ``EventSourceArn``),
   ``GetEventSourceMapping``.
 
@@ -45,9 +47,15 @@ def _error(status: int, code: str, message: str) -> Response:
 
 
 class LambdaApi:
-    def __init__(self, mocks: AwsMocks, invoke: Callable[[Function, Any], Any]):
+    def __init__(
+        self,
+        mocks: AwsMocks,
+        invoke: Callable[[Function, Any], Any],
+        cold_start: Callable[[Function], None],
+    ):
         self.mocks = mocks
         self._invoke = invoke
+        self._cold_start = cold_start
 
     # -------------------------------------------------------------- lookups
     def function(self, ref: str) -> Function | None:
@@ -116,6 +124,8 @@ class LambdaApi:
                 return _json(200, {"Configuration": self.configuration(fn), "Code": {"RepositoryType": "S3"}})
             if method == "GET" and rest == "/configuration":
                 return _json(200, self.configuration(fn))
+            if method == "PUT" and rest == "/configuration":
+                return self.update(fn, body)
         elif method == "GET" and path.rstrip("/") == "/2015-03-31/functions":
             return _json(200, {"Functions": [self.configuration(f) for f in self.mocks.functions]})
         else:
@@ -141,6 +151,23 @@ class LambdaApi:
                 ]
                 return _json(200, {"EventSourceMappings": found})
         return _error(501, "NotImplemented", f"the emulator does not implement Lambda {method} {path}")
+
+    def update(self, fn: Function, body: bytes) -> Response:
+        try:
+            changes = json.loads(body.decode("utf-8")) if body else {}
+        except ValueError as exc:
+            return _error(400, "InvalidParameterValueException", f"request body is not JSON: {exc}")
+        unsupported = sorted(set(changes) - {"Environment", "Timeout", "MemorySize", "RevisionId"})
+        if unsupported:
+            return _error(501, "NotImplemented", f"the emulator does not update {', '.join(unsupported)}")
+        if "Environment" in changes:
+            fn.environment = {str(k): str(v) for k, v in (changes["Environment"].get("Variables") or {}).items()}
+        if "Timeout" in changes:
+            fn.timeout = int(changes["Timeout"])
+        if "MemorySize" in changes:
+            fn.memory = int(changes["MemorySize"])
+        self._cold_start(fn)
+        return _json(200, self.configuration(fn))
 
     def invoke(self, fn: Function, headers: dict[str, str], body: bytes) -> Response:
         kind = headers.get("x-amz-invocation-type", "RequestResponse")

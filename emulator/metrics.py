@@ -9,9 +9,12 @@ dimensions, at most once a second:
   (dimension ``TopicName``);
 * ``AWS/Events`` ``MatchedEvents`` and ``Invocations`` (``EventBusName``, ``RuleName``);
 * ``AWS/SQS`` ``NumberOfMessagesSent``, ``NumberOfMessagesReceived`` and
-  ``NumberOfMessagesDeleted`` (``QueueName``).
+  ``NumberOfMessagesDeleted`` (``QueueName``), and the gauges
+  ``ApproximateNumberOfMessagesVisible`` and ``ApproximateAgeOfOldestMessage``.
 
-Counters are published only when non-zero (as AWS does for SNS and EventBridge).
+Counters are published only when non-zero (as AWS does for SNS and EventBridge);
+gauges while a queue holds messages, and once more (0) when it empties, which
+keeps the embedded CloudWatch small over a long session.
 The DLQ depth alarms the program declares are evaluated against the queues'
 depth and set to ``ALARM`` or ``OK`` with ``SetAlarmState``.
 """
@@ -35,6 +38,7 @@ class ServiceMetrics:
         self._counts: Counter[tuple[str, str, tuple[tuple[str, str], ...]]] = Counter()
         self._lock = threading.Lock()
         self._alarm_states: dict[str, str] = {}
+        self._holding: set[str] = set()  # queues whose last gauge was non-zero
 
     def count(self, namespace: str, metric: str, dimensions: dict[str, str], value: int = 1) -> None:
         with self._lock:
@@ -126,10 +130,36 @@ class ServiceMetrics:
                         "Unit": "Count",
                     }
                 )
+        by_namespace.setdefault("AWS/SQS", []).extend(self._queue_gauges(now))
         cloudwatch = self.mocks.c["cloudwatch"]
         for namespace, data in by_namespace.items():
+            if not data:
+                continue
             for start in range(0, len(data), 1000):
                 cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[start : start + 1000])
+
+    def _queue_gauges(self, now: datetime) -> list[dict[str, Any]]:
+        from moto.sqs.models import sqs_backends  # noqa: PLC0415
+
+        backend = sqs_backends[self.mocks.account][self.mocks.region]
+        out = []
+        for q in self.mocks.queues.values():
+            queue = backend.queues.get(q["name"])
+            if queue is None:
+                continue
+            messages = list(queue._messages)
+            if not messages and q["name"] not in self._holding:
+                continue
+            oldest = min((m.sent_timestamp or 0 for m in messages), default=None)
+            age = max(0.0, now.timestamp() - oldest / 1000) if oldest else 0.0
+            visible = sum(1 for m in messages if m.visible and not m.delayed)
+            (self._holding.add if messages else self._holding.discard)(q["name"])
+            dims = [{"Name": "QueueName", "Value": q["name"]}]
+            out.append({"MetricName": "ApproximateAgeOfOldestMessage", "Dimensions": dims, "Timestamp": now,
+                        "Value": float(int(age)), "Unit": "Seconds"})  # fmt: skip
+            out.append({"MetricName": "ApproximateNumberOfMessagesVisible", "Dimensions": dims, "Timestamp": now,
+                        "Value": float(visible), "Unit": "Count"})  # fmt: skip
+        return out
 
     def evaluate_alarms(self, alarms: Callable[[], list[dict[str, Any]]]) -> None:
         """Set each DLQ depth alarm to what its queue's depth says (only on a change, as CloudWatch does)."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
+import socket
 import sys
 import threading
 import time
@@ -41,6 +42,20 @@ DEFAULT_PORT = 5000  # moto's own server default
 IDLE_WAIT_SECONDS = 0.05  # s: how long the poller rests when no queue had anything
 PUBLISH_EVERY_SECONDS = 1.0  # s: metrics and alarm states are refreshed this often
 FAKE_CREDENTIALS = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing"
+
+
+def check_port(port: int) -> None:
+    """Refuse a taken port before deploying (the endpoint checks again when it binds)."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise EmulatorError(
+                f"port {port} on 127.0.0.1 is not available ({exc.strerror or exc}); "
+                "choose another with --port (0 picks a free one)"
+            ) from None
 
 
 def default_outputs_path(stack: str) -> Path:
@@ -91,9 +106,11 @@ class ServedStack:
         port: int = DEFAULT_PORT,
         real_time: bool = False,
         project_dir: str | Path | None = None,
+        stack_file: str | Path | None = None,
         log_sink: Callable[[str, str], None] | None = None,
     ):
         self.stack = stack
+        self.stack_file = Path(stack_file) if stack_file else None
         self.port = port
         self.real_time = real_time
         self.project_dir = project_dir
@@ -133,7 +150,7 @@ class ServedStack:
 
         root = Path(self.project_dir).absolute() if self.project_dir else default_project_dir()
         project = project_name(root)
-        config = load_stack_config(root, self.stack)
+        config = load_stack_config(root, self.stack, None, self.stack_file)
         self.region = config.get("aws:region") or "us-east-1"
         self.topology = config.get(f"{project}:topology", "")
         enter = self._stack.enter_context
@@ -175,7 +192,13 @@ class ServedStack:
             return result
 
         self.service.invoke = observed_invoke
-        self.endpoint = Endpoint(self.port, self.lock, LambdaApi(self.mocks, observed_invoke))
+
+        def cold_start(fn) -> None:
+            # New settings take effect on a new execution environment: the handler's modules load again.
+            self.service._modules.pop(fn.name, None)
+            self.service._sandboxes.pop(fn.name, None)
+
+        self.endpoint = Endpoint(self.port, self.lock, LambdaApi(self.mocks, observed_invoke, cold_start))
         self.endpoint.start()
         self._stack.callback(self.endpoint.stop)
         enter(self.service.running())
@@ -243,15 +266,19 @@ def serve(
     report: str | Path | None = None,
     real_time: bool = False,
     project_dir: str | Path | None = None,
+    stack_file: str | Path | None = None,
     log_sink: Callable[[str, str], None] | None = None,
     out: TextIO | None = None,
 ) -> int:
     """Serve ``stack`` until SIGINT or SIGTERM; return the exit status."""
     out = out or sys.stdout
+    check_port(port)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with ServedStack(stack, port=port, real_time=real_time, project_dir=project_dir, log_sink=log_sink) as served:
+        with ServedStack(
+            stack, port=port, real_time=real_time, project_dir=project_dir, stack_file=stack_file, log_sink=log_sink
+        ) as served:
             outputs_path = Path(outputs) if outputs else default_outputs_path(stack)
             outputs_path.parent.mkdir(parents=True, exist_ok=True)
             outputs_path.write_text(json.dumps(served.exports, indent=2) + "\n", encoding="utf-8")

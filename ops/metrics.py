@@ -17,7 +17,15 @@ def check_window(seconds: int) -> int:
     raise OpsError(f"--window {seconds} is not allowed: use 1, 5, 10, 30 or a multiple of 60 (seconds)")
 
 
-def _datapoints(cloudwatch: Any, namespace: str, metric: str, dims: dict[str, str], window: int, stat: str):
+def _datapoints(
+    cloudwatch: Any,
+    namespace: str,
+    metric: str,
+    dims: dict[str, str],
+    window: int,
+    stat: str,
+    period: int | None = None,
+):
     now = datetime.now(timezone.utc)
     return cloudwatch.get_metric_statistics(
         Namespace=namespace,
@@ -25,7 +33,7 @@ def _datapoints(cloudwatch: Any, namespace: str, metric: str, dims: dict[str, st
         Dimensions=[{"Name": k, "Value": v} for k, v in dims.items()],
         StartTime=now - timedelta(seconds=window),
         EndTime=now + timedelta(seconds=1),  # the current second counts
-        Period=window,
+        Period=period or window,
         Statistics=[stat],
     ).get("Datapoints", [])
 
@@ -35,7 +43,8 @@ def total(cloudwatch: Any, namespace: str, metric: str, dims: dict[str, str], wi
 
 
 def latest(cloudwatch: Any, namespace: str, metric: str, dims: dict[str, str], window: int) -> float | None:
-    points = _datapoints(cloudwatch, namespace, metric, dims, window, "Maximum")
+    """The maximum of the most recent one-minute period with data in the window (None: no data)."""
+    points = _datapoints(cloudwatch, namespace, metric, dims, window, "Maximum", period=60)
     if not points:
         return None
     return max(points, key=lambda d: d["Timestamp"]).get("Maximum")

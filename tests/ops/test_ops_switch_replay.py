@@ -1,0 +1,139 @@
+"""A stack in the middle of a fanout -> eventbridge switch, served: ``switch status`` sees the old topic still
+carrying messages, then drained with the next step; ``replay`` sends archived events again to one consumer only."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from datetime import datetime, timezone
+
+import pytest
+from ops_support import REGION, Served, order, write_messages
+
+pytestmark = pytest.mark.xdist_group("ops-switch")  # one served stack for the module, on one worker
+
+WINDOW = "5"  # s: the quiet period switch status needs, short for the test (AWS runs use the 900 s default)
+NEW = [order(f"via-bus-{n}") for n in range(2)]
+LATE = [order("after-the-window")]
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@pytest.fixture(scope="module")
+def seen(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("switch")
+    config = {
+        "aws:region": REGION,
+        "messaging:topology": "eventbridge",
+        "messaging:previousTopology": "fanout",
+        "messaging:consumers": [{"name": "inventory", "match": {"type": ["OrderCreated"]}}, {"name": "analytics"}],
+    }
+    served = Served(directory, config)
+    out: dict = {"outputs": served.outputs}
+    queues = [c[k] for c in served.outputs["consumers"].values() for k in ("queueUrl", "dlqUrl")]
+    try:
+        sns = served.client("sns")
+        topic = next(t["TopicArn"] for t in sns.list_topics()["Topics"] if ":fanout-topic-" in t["TopicArn"])
+        start = time.time()
+        code, out["send"], err = served.ops("send", "--messages", write_messages(directory, NEW))
+        assert code == 0, err
+        end = time.time() + 0.5
+        # An old producer instance keeps publishing to the old topic while switch status looks.
+        old: list[dict] = []
+        out["old"] = old
+        quiet = threading.Event()
+
+        def old_producer() -> None:
+            while not quiet.is_set():
+                old.append(order(f"via-old-topic-{len(old)}"))
+                sns.publish(TopicArn=topic, Message=json.dumps(old[-1]))
+                quiet.wait(0.5)
+
+        publisher = threading.Thread(target=old_producer)
+        publisher.start()
+        published = {"TopicName": topic.rsplit(":", 1)[-1]}
+        try:
+            served.wait_for(
+                "the old topic's metrics",
+                lambda: served.metric_sum("AWS/SNS", "NumberOfMessagesPublished", published, 60) > 0,
+            )
+            out["in_flight"] = served.ops("switch", "status", "--window", WINDOW)[1]
+        finally:
+            quiet.set()
+            publisher.join()
+        time.sleep(int(WINDOW) + 1.5)  # the old topic is quiet for a whole window
+        out["drained"] = served.ops("switch", "status", "--window", WINDOW)[1]
+        out["left_when_drained"] = sum(served.depth(q) for q in queues)
+        out["status"] = served.ops("status")[1]
+        time.sleep(max(0.0, end - time.time()) + 0.5)
+        code, out["late"], err = served.ops("send", "--messages", write_messages(directory, LATE, "late.json"))
+        assert code == 0, err
+        out["replay"] = served.ops(
+            "replay", "--from", _iso(start), "--to", _iso(end), "--consumer", "inventory", "--wait"
+        )
+        served.wait_for("the replayed events to be processed", lambda: sum(served.depth(q) for q in queues) == 0)
+        out["inventory_rule"] = served.client("events").list_rule_names_by_target(
+            TargetArn=served.client("sqs").get_queue_attributes(
+                QueueUrl=served.outputs["consumers"]["inventory"]["queueUrl"], AttributeNames=["QueueArn"]
+            )["Attributes"]["QueueArn"],
+            EventBusName=served.outputs["channel"]["target"],
+        )["RuleNames"]
+        out["bus"] = served.outputs["channel"]["target"]
+    finally:
+        out["report"] = served.stop()
+    return out
+
+
+def test_switch_status_reports_the_old_topic_in_flight_then_drained_with_the_next_step(seen):
+    busy, quiet = seen["in_flight"], seen["drained"]
+    for s in (busy, quiet):
+        assert (s["topology"], s["draining"], s["window_seconds"]) == ("eventbridge", "fanout", 5)
+        assert [i["kind"] for i in s["ingress"]] == ["sns-topic"]
+        assert s["ingress"][0]["name"].startswith("fanout-topic-")
+    assert busy["state"] == "in-flight" and busy["in_flight"] is True
+    received, delivered = busy["ingress"][0]["received"], busy["ingress"][0]["delivered"]
+    assert received >= 1 and delivered >= 1 and busy["ingress"][0]["undelivered"] == 0
+    assert busy["next_step"] == (
+        f"wait: the draining fanout ingress handled {received + delivered} message(s) in the last 5 s; "
+        "run switch status again after 5 s without traffic"
+    )
+    assert quiet["state"] == "drained" and quiet["in_flight"] is False
+    assert quiet["ingress"][0]["received"] == quiet["ingress"][0]["delivered"] == 0
+    assert quiet["next_step"] == (
+        "remove messaging:previousTopology from the stack's Pulumi.<stack>.yaml "
+        "(pulumi config rm previousTopology), then pulumi up"
+    )
+    assert seen["left_when_drained"] == 0
+    # status shows the switch over switch status's default window, in which the old topic was busy.
+    assert (seen["status"]["switch"]["window_seconds"], seen["status"]["switch"]["state"]) == (900, "in-flight")
+    assert seen["status"]["channel"] == {"kind": "events", "target": seen["bus"]}
+
+
+def test_nothing_sent_during_the_switch_is_lost_or_processed_twice(seen):
+    report = seen["report"]
+    assert report["sent"] == [m["id"] for m in NEW + LATE]
+    for name in ("inventory", "analytics"):
+        assert report["consumers"][name]["dead_lettered"] == []
+    analytics = Counter(report["consumers"]["analytics"]["processed"])
+    assert analytics == Counter({m["id"]: 1 for m in seen["old"] + NEW + LATE})
+
+
+def test_replay_delivers_the_window_again_to_the_named_consumer_only(seen):
+    code, replay, err = seen["replay"]
+    assert code == 0, err
+    assert replay["replay"].startswith("ops-inventory-")
+    assert replay["state"] == "COMPLETED"
+    assert replay["bus"] == seen["bus"]
+    assert replay["archive"].startswith("eventbridge-archive-")
+    assert replay["consumer"] == "inventory"
+    assert replay["rules"] == seen["inventory_rule"] and len(replay["rules"]) == 1
+    report = seen["report"]
+    inventory = Counter(report["consumers"]["inventory"]["processed"])
+    # Events put on the bus inside the window twice (once replayed); the old topic's never reached the archive.
+    assert inventory == Counter({**{m["id"]: 2 for m in NEW}, **{m["id"]: 1 for m in seen["old"] + LATE}})
+    assert sorted(report["consumers"]["inventory"]["replayed"]) == sorted(m["id"] for m in NEW)
+    assert report["consumers"]["analytics"]["replayed"] == []
