@@ -56,7 +56,7 @@ class MessagingArgs:
     """The whole system. Fields are the `messaging:<key>` stack keys, plus where and how it is named."""
 
     topology: str = defaults.DEFAULT_TOPOLOGY
-    consumers: Sequence[ConsumerArgs] = ()
+    consumers: Sequence[ConsumerArgs] | None = None  # required; None is refused as stack config refuses it
     previous_topology: str | None = None  # while switching: the topology that keeps delivering
     fifo: bool = defaults.FIFO
     raw_delivery: bool = defaults.RAW_DELIVERY
@@ -77,7 +77,8 @@ class MessagingArgs:
     child_name_prefix: str | None = defaults.CHILD_NAME_PREFIX
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "consumers", tuple(self.consumers))
+        if isinstance(self.consumers, list):
+            object.__setattr__(self, "consumers", tuple(self.consumers))  # frozen all the way down
         self._parse(project=NAMESPACE, stack="validation")  # refuse bad args where they are built
 
     @classmethod
@@ -92,7 +93,13 @@ class MessagingArgs:
     def as_config(self) -> dict[str, Any]:
         """The args as stack config would spell them (camelCase keys), for the one validator."""
         raw = {key: getattr(self, _snake(key)) for key in STACK_KEYS if key != "consumers"}
-        raw["consumers"] = [c.as_config() if isinstance(c, ConsumerArgs) else c for c in self.consumers]
+        consumers = self.consumers
+        # Anything but a list is left as it is, for the validator to name.
+        raw["consumers"] = (
+            [c.as_config() if isinstance(c, ConsumerArgs) else c for c in consumers]
+            if isinstance(consumers, (list, tuple))
+            else consumers
+        )
         return {key: value for key, value in raw.items() if value is not None}
 
     def _parse(self, *, project: str, stack: str) -> StackConfig:

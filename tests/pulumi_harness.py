@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import json
 import runpy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -249,6 +250,21 @@ class Deployment:
         return next(r for r in self.registrations if r.urn == urn)
 
 
+def build_under_mocks(build: Callable[[], Any], config: dict[str, str] | None = None) -> Deployment:
+    """Run `build` (a function that declares resources) as a whole program under the recording mocks."""
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    mocks = RecordingMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_all_config(config if config is not None else {"aws:region": REGION})
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
+    try:
+        pulumi.runtime.test(build)()
+    finally:
+        pulumi.runtime.set_all_config({})
+        pulumi.runtime.reset_options()
+    return Deployment(monitor.registrations, mocks.parameters_read)
+
+
 def stack_config(topology: str, consumers: list[dict] | None = None, **options: Any) -> dict[str, str]:
     """Config as the engine passes it: every value a string, objects as JSON."""
     if consumers is None:
@@ -263,8 +279,11 @@ def stack_config(topology: str, consumers: list[dict] | None = None, **options: 
     return config
 
 
-def attempt_program(config: dict[str, str]) -> tuple[BaseException | None, Deployment]:
-    """Run __main__.py under the recording mocks (preview off, so every apply runs).
+def attempt_program(
+    config: dict[str, str], main: Path = MAIN, project: str = PROJECT
+) -> tuple[BaseException | None, Deployment]:
+    """Run a program (this repository's __main__.py unless told) under the recording mocks
+    (preview off, so every apply runs).
 
     Returns the error the program raised (or None) and what it registered.
     """
@@ -272,10 +291,10 @@ def attempt_program(config: dict[str, str]) -> tuple[BaseException | None, Deplo
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_all_config(config)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=STACK, preview=False, monitor=monitor)
     error: BaseException | None = None
     try:
-        pulumi.runtime.test(lambda: runpy.run_path(str(MAIN), run_name="__main__"))()
+        pulumi.runtime.test(lambda: runpy.run_path(str(main), run_name="__main__"))()
     except Exception as raised:  # noqa: BLE001 - handed to the test to assert on
         error = raised
     finally:
@@ -284,8 +303,8 @@ def attempt_program(config: dict[str, str]) -> tuple[BaseException | None, Deplo
     return error, Deployment(monitor.registrations, mocks.parameters_read)
 
 
-def run_program(config: dict[str, str]) -> Deployment:
-    error, deployment = attempt_program(config)
+def run_program(config: dict[str, str], main: Path = MAIN, project: str = PROJECT) -> Deployment:
+    error, deployment = attempt_program(config, main, project)
     if error is not None:
         raise error
     return deployment

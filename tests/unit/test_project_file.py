@@ -2,6 +2,7 @@
 
 import ast
 import importlib.util
+import json
 import re
 import sys
 from pathlib import Path
@@ -120,3 +121,28 @@ def test_components_are_infrastructure_only_and_never_import_handlers_or_the_emu
             elif isinstance(node, ast.ImportFrom) and node.module:
                 imported.add(node.module.split(".")[0])
         assert not imported & {"handlers", "emulator"}, f"{path.name} imports {imported & {'handlers', 'emulator'}}"
+
+
+def test_the_template_asks_only_for_keys_the_program_reads_with_defaults_that_deploy():
+    template = project_file()["template"]
+    assert template["description"] and template["displayName"]
+    prompted = template["config"]
+    assert {"aws:region", "messaging:topology", "messaging:consumers"} <= set(prompted)
+    schema = project_file()["config"]
+    raw = {}
+    for key, prompt in prompted.items():
+        namespace, _, name = key.partition(":")
+        assert prompt["description"], key
+        if namespace == "aws":
+            assert name == "region", key
+            continue
+        assert namespace == "messaging" and name in STACK_KEYS, (
+            f"the template asks for {key}, which the program never reads"
+        )
+        assert name in schema or name in NOT_IN_SCHEMA, f"{key} is in neither the schema nor the README's reference"
+        if name in schema:
+            assert prompt["default"] == schema[name]["default"], key
+        # pulumi new stores every answer as a string; objects as JSON text, which the program's getter parses.
+        raw[name] = json.loads(prompt["default"]) if STACK_KEYS[name][0] == "get_object" else prompt["default"]
+    config = parse_stack_config(raw, project="messaging", stack="new", region=prompted["aws:region"]["default"])
+    assert config.topology == prompted["messaging:topology"]["default"]

@@ -343,3 +343,48 @@ def test_alarm_email_subscribes_the_address_to_the_alarm_topic(deploy):
     email = d.named("alarms-email")
     assert (email.inputs["protocol"], email.inputs["endpoint"]) == ("email", "ops@example.com")
     assert email.inputs["topic"] == d.output("alarms-topic", "arn")
+
+
+# --- the bus on the stack key ------------------------------------------------------
+
+
+def bus_statement(d):
+    (policy,) = d.of_type("aws:kms/keyPolicy:KeyPolicy")
+    return [s for s in policy.json_input("policy")["Statement"] if s["Sid"] == "EventsEncryptsBus"]
+
+
+def test_under_kms_the_bus_and_its_archive_are_encrypted_with_the_stack_key(deploy):
+    d = deploy("eventbridge", encryption="kms")
+    (key,) = d.of_type("aws:kms/key:Key")
+    assert d.named("eventbridge-bus").inputs["kmsKeyIdentifier"] == key.outputs["arn"]
+    assert d.named("eventbridge-archive").inputs["kmsKeyIdentifier"] == key.outputs["arn"]
+
+
+def test_the_key_lets_eventbridge_encrypt_only_for_this_stacks_bus(deploy):
+    d = deploy("eventbridge", encryption="kms")
+    assert bus_statement(d) == [
+        {
+            "Sid": "EventsEncryptsBus",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": ["kms:DescribeKey", "kms:GenerateDataKey", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+            "Resource": "*",
+            "Condition": {
+                "ArnEquals": {"aws:SourceArn": [d.output("eventbridge-bus", "arn")]},
+                "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            },
+        }
+    ]
+
+
+def test_while_draining_eventbridge_the_old_bus_keeps_its_key_and_leaving_it_drops_the_grant(deploy):
+    during = deploy("fanout", encryption="kms", previousTopology="eventbridge")
+    (statement,) = bus_statement(during)
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == [during.output("eventbridge-bus", "arn")]
+    assert bus_statement(deploy("fanout", encryption="kms")) == []
+
+
+def test_without_a_stack_key_the_bus_keeps_aws_owned_encryption(deploy):
+    d = deploy("eventbridge")
+    assert "kmsKeyIdentifier" not in d.named("eventbridge-bus").inputs
+    assert "kmsKeyIdentifier" not in d.named("eventbridge-archive").inputs
