@@ -3,8 +3,8 @@
     import emulator
     report = emulator.run(stack="dev", topology="fanout", count=12)
 
-See ``emulator.runner.run`` for every option and DESIGN.md section 8 for the
-report's contract.
+See ``emulator.runner.run`` for every option and the README (Emulator) for
+the report's contract.
 """
 
 from .errors import EmulatorError, ProgramError

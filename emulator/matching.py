@@ -30,7 +30,6 @@ from __future__ import annotations
 import fnmatch
 import functools
 import ipaddress
-import json
 import re
 from typing import Any
 
@@ -344,12 +343,6 @@ def without_cidr(policy: Any) -> Any:
     if isinstance(policy, list):
         return [without_cidr(value) for value in policy]
     return policy
-
-
-def load_json(text: str | None) -> Any:
-    if text is None or text == "":
-        return None
-    return json.loads(text) if isinstance(text, str) else text
 
 
 def glob_match(pattern: str, value: str, case_insensitive: bool = False) -> bool:

@@ -1,9 +1,9 @@
 """Check every declared push route against what AWS would enforce, after the program ran.
 
 moto delivers from a topic or rule to any queue; AWS delivers only when the
-queue's resource policy allows exactly that source (PITFALLS 10, 13, 23) and,
-for a KMS-encrypted queue, when the key policy lets the service use the key
-(PITFALLS 12).  A route that AWS would refuse is removed from the embedded
+queue's resource policy allows exactly that source and, for a KMS-encrypted
+queue, when the key policy lets the service use the key (docs/architecture.md:
+who may send where).  A route that AWS would refuse is removed from the embedded
 AWS and reported as blocked.  As in AWS, what a blocked route would have
 carried then goes to that route's own dead-letter queue (SNS subscription
 redrive policy, EventBridge target dead-letter config) when one is configured
@@ -12,7 +12,6 @@ and *its* policy allows the source; otherwise it is lost.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -88,24 +87,6 @@ def check_delivery(mocks: AwsMocks, kind: str, source_arn: str, queue_arn: str, 
     return Verdict(True, verdict.reason)
 
 
-def lambda_permission_allows(mocks: AwsMocks, function: str, principal: str, source_arn: str) -> Verdict:
-    """Does a declared ``aws.lambda_.Permission`` let ``principal`` invoke ``function`` from ``source_arn``?"""
-    fn = next((f for f in mocks.functions if function in (f.name, f.arn, f.resource)), None)
-    if fn is None:
-        return Verdict(False, f"{function} is not a function the program declared")
-    for perm in mocks.permissions:
-        if perm.get("function") not in (fn.name, fn.arn):
-            continue
-        if perm.get("action") not in ("lambda:InvokeFunction", "lambda:*"):
-            continue
-        if perm.get("principal") != principal:
-            continue
-        if perm.get("sourceArn") != source_arn:
-            continue
-        return Verdict(True, f"permission {perm['resource']}")
-    return Verdict(False, f"no lambda Permission lets {principal} invoke {fn.name} from {source_arn}")
-
-
 def _remove(mocks: AwsMocks, route: Route) -> None:
     if route.kind == "sns-subscription":
         mocks.c["sns"].unsubscribe(SubscriptionArn=route.detail["arn"])
@@ -128,7 +109,7 @@ def _reroute_to_dlq(mocks: AwsMocks, route: Route) -> None:
 
 
 def ordering_warnings(mocks: AwsMocks) -> list[str]:
-    """Routes created before their queue's policy allowed them (PITFALLS 10).
+    """Routes created before their queue's policy allowed them (their first deliveries fail in AWS).
 
     Pulumi creates resources in dependency order; a subscription or target that
     does not depend on the queue policy can be created first, and AWS then
@@ -181,21 +162,3 @@ def enforce(mocks: AwsMocks) -> list[BlockedRoute]:
                 )
             )
     return blocked
-
-
-def route_summary(mocks: AwsMocks) -> list[dict[str, Any]]:
-    """Every declared route, for the report's readers (not part of the JSON contract)."""
-    out = []
-    for r in mocks.routes:
-        out.append(
-            {
-                "resource": r.resource,
-                "kind": r.kind,
-                "source": r.source_arn,
-                "queue": mocks.queues.get(r.target_arn, {}).get("name", r.target_arn),
-                "filter": json.loads(r.detail["attributes"].get("FilterPolicy", "null"))
-                if r.kind == "sns-subscription"
-                else None,
-            }
-        )
-    return out

@@ -92,7 +92,7 @@ def _aws_semantics() -> Iterator[None]:
     original_deliver = Subscription.publish
 
     def deliver(self, message, message_id, *args, **kwargs):
-        # With raw delivery, SNS drops a message with more than 10 attributes (PITFALLS 11).
+        # With raw delivery, SNS drops a message with more than 10 attributes.
         attributes = kwargs.get("message_attributes") or {}
         if (
             self.protocol == "sqs"

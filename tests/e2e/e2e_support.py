@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
 REGION = "eu-west-1"
 STACK = "e2e"
 
-# The dev stack's consumers (DESIGN.md section 3), pinned here so the tests do
+# The dev stack's consumers (Pulumi.dev.yaml), pinned here so the tests do
 # not change when Pulumi.dev.yaml does.
 INVENTORY = {"name": "inventory", "match": {"type": ["OrderCreated", "OrderCancelled"]}}
 NOTIFICATIONS = {"name": "notifications", "match": {"type": ["OrderShipped"], "data": {"priority": ["HIGH"]}}}
