@@ -72,7 +72,7 @@ def installed(tmp_path_factory):
             "--no-index",
             "--target",
             str(site),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,
