@@ -23,11 +23,11 @@ def main() -> None:
         "\nStandard channels may regroup entries (no order guarantee there); FIFO keeps input order, "
         "where the exact in-order minimum is the reference.\n"
     )
-    print("## Consumer: time per record, batches of 10, `accept-all`, no idempotency\n")
+    print("## Consumer: CPU time per record, a do-nothing team processor, no idempotency\n")
     print(consumer_speed.run(records=2_000 if quick else 10_000, passes=3 if quick else 9))
     print(
-        "\nSNS bodies are JSON notifications whose Message is the envelope as a JSON string: "
-        "the consumer must decode twice, the bare loop decodes once.\n"
+        "\nTargets: within 1.2x the bare unwrap loop at 1,000 records per event and 1.5x at 10. "
+        "The bare loop decodes each body to the envelope and nothing more.\n"
     )
     print("## Import time (cold start share)\n")
     print(import_time.run(runs=5 if quick else 15))

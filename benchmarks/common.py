@@ -1,21 +1,51 @@
-"""Shared helpers: the handlers on sys.path, machine description, quiet logs."""
+"""Shared helpers: the runtime package on sys.path, cold starts, machine description, quiet logs."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
+import logging
 import os
 import platform
+import shutil
 import statistics
 import sys
+import tempfile
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLERS = ROOT / "handlers"
+APP = ROOT / "app"
 
 
 def use_handlers() -> None:
-    if str(HANDLERS) not in sys.path:
-        sys.path.insert(0, str(HANDLERS))
+    """The `handlers` package and the example code folder importable, as in a function's archive."""
+    for path in (APP, ROOT):
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+
+
+def cold_start(module: str) -> ModuleType:
+    """`handlers.<module>` imported afresh (its settings read from the current environment)."""
+    use_handlers()
+    for name in [n for n in sys.modules if n == "handlers" or n.startswith("handlers.")]:
+        del sys.modules[name]
+    registry = logging.Logger.manager.loggerDict
+    for name in [n for n, lg in registry.items() if getattr(lg, "powertools_handler", None) is not None]:
+        del registry[name]
+    return importlib.import_module(f"handlers.{module}")
+
+
+@contextlib.contextmanager
+def task_root():
+    """A folder laid out as a function's archive: the runtime package beside the example code folder."""
+    with tempfile.TemporaryDirectory(prefix="task-root-") as folder:
+        root = Path(folder)
+        shutil.copytree(HANDLERS, root / "handlers", ignore=shutil.ignore_patterns("__pycache__"))
+        for path in APP.glob("*.py"):
+            shutil.copy(path, root / path.name)
+        yield root
 
 
 def cpu_model() -> str:

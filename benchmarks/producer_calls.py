@@ -20,7 +20,7 @@ import math
 import os
 import random
 
-from .common import quiet, restored_environ, table, use_handlers
+from .common import cold_start, quiet, restored_environ, table
 from .request_limits import LIMIT, counted_size, lower_bound, min_calls_in_order
 
 KIB = 1024
@@ -62,10 +62,6 @@ def messages(n: int, distribution: str, seed: int) -> list[dict]:
 
 
 def run(n: int = 1000) -> str:
-    use_handlers()
-    import clients
-    import producer
-
     rows = []
     cases = [
         ("sqs", False, "log-uniform"),
@@ -77,52 +73,48 @@ def run(n: int = 1000) -> str:
         ("sqs", True, "log-uniform"),
         ("sns", True, "log-uniform"),
     ]
-    real_client = clients.client
     with restored_environ():
-        try:
-            os.environ.setdefault("AWS_REGION", "eu-west-1")
-            for channel, fifo, distribution in cases:
-                recorder = Recorder()
-                clients.client = lambda service, region, _r=recorder: _r
-                os.environ["MESSAGING_CHANNEL"] = channel
-                os.environ["MESSAGING_TARGET"] = {"sqs": "https://q", "sns": "arn:aws:sns:::t", "events": "bus"}[
-                    channel
+        os.environ.setdefault("AWS_REGION", "eu-west-1")
+        for channel, fifo, distribution in cases:
+            recorder = Recorder()
+            os.environ["MESSAGING_CHANNEL"] = channel
+            os.environ["MESSAGING_TARGET"] = {"sqs": "https://q", "sns": "arn:aws:sns:::t", "events": "bus"}[channel]
+            os.environ["MESSAGING_FIFO"] = "true" if fifo else "false"
+            with quiet():
+                publisher = cold_start("publisher")
+            publisher._api = recorder  # the channel client this execution environment would have made
+            batch = messages(n, distribution, seed=42)
+            with quiet():
+                result = publisher.publish(batch)
+            assert len(result["sent"]) == n and not result["failed"]
+            size_of: dict[str, int] = {}
+            for request in recorder.requests:
+                assert 1 <= len(request) <= 10, "too many entries in a request"
+                assert sum(counted_size(channel, e) for e in request) <= LIMIT, "request over the payload limit"
+                for entry in request:
+                    body = entry.get("MessageBody") or entry.get("Message") or entry["Detail"]
+                    size_of[json.loads(body)["id"]] = counted_size(channel, entry)
+            assert sorted(size_of) == sorted(result["sent"]), "an entry was sent twice or not at all"
+            sizes = [size_of[i] for i in result["sent"]]  # input order
+            calls, floor, in_order = len(recorder.requests), lower_bound(sizes), min_calls_in_order(sizes)
+            if calls == floor:
+                verdict = "minimal (= lower bound)"
+            elif fifo and calls == in_order:
+                verdict = "minimal for FIFO order (= in-order minimum)"
+            else:
+                verdict = f"+{calls - floor} over lower bound (not proven minimal)"
+            rows.append(
+                [
+                    channel + (" FIFO" if fifo else ""),
+                    distribution,
+                    n,
+                    f"{sum(sizes) / 2**20:.1f}",
+                    calls,
+                    in_order,
+                    floor,
+                    verdict,
                 ]
-                os.environ["MESSAGING_FIFO"] = "true" if fifo else "false"
-                batch = messages(n, distribution, seed=42)
-                with quiet():
-                    result = producer.handler({"messages": batch}, None)
-                assert len(result["sent"]) == n and not result["failed"]
-                size_of: dict[str, int] = {}
-                for request in recorder.requests:
-                    assert 1 <= len(request) <= 10, "too many entries in a request"
-                    assert sum(counted_size(channel, e) for e in request) <= LIMIT, "request over the payload limit"
-                    for entry in request:
-                        body = entry.get("MessageBody") or entry.get("Message") or entry["Detail"]
-                        size_of[json.loads(body)["id"]] = counted_size(channel, entry)
-                assert sorted(size_of) == sorted(result["sent"]), "an entry was sent twice or not at all"
-                sizes = [size_of[i] for i in result["sent"]]  # input order
-                calls, floor, in_order = len(recorder.requests), lower_bound(sizes), min_calls_in_order(sizes)
-                if calls == floor:
-                    verdict = "minimal (= lower bound)"
-                elif fifo and calls == in_order:
-                    verdict = "minimal for FIFO order (= in-order minimum)"
-                else:
-                    verdict = f"+{calls - floor} over lower bound (not proven minimal)"
-                rows.append(
-                    [
-                        channel + (" FIFO" if fifo else ""),
-                        distribution,
-                        n,
-                        f"{sum(sizes) / 2**20:.1f}",
-                        calls,
-                        in_order,
-                        floor,
-                        verdict,
-                    ]
-                )
-        finally:
-            clients.client = real_client
+            )
     return table(
         [
             "channel",

@@ -12,11 +12,12 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
 
-from components import defaults
+from components import defaults, layer, team_code
 from components.routing import show_value as _show
 from components.routing import validate_match
 
@@ -64,6 +65,9 @@ class StackConfig:
     production: bool
     alarm_email: str | None
     source: str
+    code_path: str  # the team's code folder as configured, relative to the project root
+    code_root: Path  # that folder, absolute
+    layer_zip: Path | None = None  # the code folder's requirements as a layer zip, when it has any
 
     @property
     def tags(self) -> dict[str, str]:
@@ -92,6 +96,7 @@ STACK_KEYS: dict[str, tuple[str, Any]] = {
     "production": ("get_bool", defaults.PRODUCTION),
     "alarmEmail": ("get", defaults.ALARM_EMAIL),
     "source": ("get", defaults.DEFAULT_SOURCE),
+    "codePath": ("get", defaults.CODE_PATH),
     "consumers": ("get_object", None),
 }
 
@@ -139,7 +144,10 @@ def read_stack_config() -> StackConfig:
     if errors:
         raise ConfigError(_message(errors))
     region = pulumi.Config("aws").get("region")
-    return parse_stack_config(raw, project=pulumi.get_project(), stack=pulumi.get_stack(), region=region)
+    # Pulumi runs the program from the project folder (where Pulumi.yaml is); codePath is relative to it.
+    return parse_stack_config(
+        raw, project=pulumi.get_project(), stack=pulumi.get_stack(), region=region, project_dir=Path.cwd()
+    )
 
 
 def _configured_keys() -> set[str]:
@@ -149,8 +157,16 @@ def _configured_keys() -> set[str]:
     return set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
 
 
-def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, region: str | None) -> StackConfig:
-    """Validate raw config values (missing keys take their defaults) into a StackConfig."""
+def parse_stack_config(
+    raw: Mapping[str, Any], *, project: str, stack: str, region: str | None, project_dir: Path | None = None
+) -> StackConfig:
+    """Validate raw config values (missing keys take their defaults) into a StackConfig.
+
+    `project_dir` (default: the working directory, where Pulumi runs a program)
+    is where `codePath` is looked up; the team's code is read, never imported.
+    """
+    if project_dir is None:
+        project_dir = Path.cwd()
     errors: list[str] = []
     unknown = sorted(set(raw) - set(STACK_KEYS))
     for key in unknown:
@@ -209,7 +225,17 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
             f"dead letters would expire on arrival; use at least {queue_retention}"
         )
 
-    consumers = _parse_consumers(values["consumers"], topology=topology, fifo=fifo, errors=errors)
+    code, code_error = team_code.resolve(project_dir, values["codePath"], f"{NAMESPACE}:codePath")
+    if code_error:
+        errors.append(code_error)
+    consumers = _parse_consumers(values["consumers"], topology=topology, fifo=fifo, code=code, errors=errors)
+    layer_zip = None
+    if code is not None and code.requirements is not None and not errors:
+        where = f"{NAMESPACE}:codePath: {values['codePath']}/{defaults.REQUIREMENTS_FILE}"
+        try:
+            layer_zip = layer.build(code.requirements, project_dir / defaults.LAYER_CACHE_DIR, where)
+        except layer.LayerError as exc:
+            errors.append(str(exc))
 
     if errors:
         raise ConfigError(_message(errors))
@@ -232,10 +258,15 @@ def parse_stack_config(raw: Mapping[str, Any], *, project: str, stack: str, regi
         production=production,
         alarm_email=alarm_email,
         source=source,
+        code_path=values["codePath"],
+        code_root=code.root,
+        layer_zip=layer_zip,
     )
 
 
-def _parse_consumers(raw: Any, *, topology: Any, fifo: Any, errors: list[str]) -> tuple[ConsumerConfig, ...]:
+def _parse_consumers(
+    raw: Any, *, topology: Any, fifo: Any, code: team_code.CodeFolder | None, errors: list[str]
+) -> tuple[ConsumerConfig, ...]:
     key = f"{NAMESPACE}:consumers"
     if raw is None:
         errors.append(f'{key}: not set; list at least one consumer, e.g. [{{"name": "inventory"}}]')
@@ -331,7 +362,11 @@ def _parse_consumers(raw: Any, *, topology: Any, fifo: Any, errors: list[str]) -
             defaults.MAX_RECEIVE_COUNT_RANGE[1],
             why=f" (below {defaults.MAX_RECEIVE_COUNT}, throttling alone dead-letters healthy messages)",
         )
-        processor = check.choice("processor", values["processor"], defaults.PROCESSORS)
+        processor = values["processor"]
+        if code is not None:  # without a code folder there is nothing to look the processor up in
+            processor_error = team_code.check_processor(code, processor, f"{path}.processor (consumer {_show(name)})")
+            if processor_error:
+                errors.append(processor_error)
 
         consumers.append(
             ConsumerConfig(

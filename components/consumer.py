@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
@@ -41,6 +42,8 @@ class ConsumerComponentArgs:
     idempotency_table_arn: pulumi.Input[str] | None = None
     idempotency_ttl_seconds: int = defaults.IDEMPOTENCY_TTL_SECONDS
     kms_key_arn: pulumi.Input[str] | None = None
+    code_root: Path  # the team's code folder, shipped beside the runtime
+    layer_zip: Path | None = None  # the team's dependencies as a layer zip
 
 
 class Consumer(pulumi.ComponentResource):
@@ -107,6 +110,8 @@ class Consumer(pulumi.ComponentResource):
                 memory_mb=cfg.memory_mb,
                 environment=environment,
                 log_retention_days=args.log_retention_days,
+                code_root=args.code_root,
+                layer_zip=args.layer_zip,
                 tags=tags,
             ),
             parent=self,

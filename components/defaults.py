@@ -29,8 +29,7 @@ MEMORY_MB = 256  # MB: enough for boto3 + Powertools on arm64
 MEMORY_RANGE_MB = (128, 10_240)  # MB: Lambda limits
 MAX_RECEIVE_COUNT = 5  # receives: below 5, throttling alone dead-letters healthy messages
 MAX_RECEIVE_COUNT_RANGE = (1, 1000)  # receives: SQS limits
-PROCESSOR = "orders"  # the demo order processor (handlers/processors.py)
-PROCESSORS = ("orders", "accept-all")  # processors the shared consumer code provides
+PROCESSOR = "orders:process"  # module:function in the code folder: the example order processor (app/orders.py)
 
 VISIBILITY_TIMEOUT_FACTOR = 6  # AWS: queue visibility >= 6x the function timeout
 VISIBILITY_TIMEOUT_MAX_SECONDS = 43_200  # s: SQS limit (12 h)
@@ -88,9 +87,16 @@ LAMBDA_RUNTIME = "python3.13"
 LAMBDA_ARCHITECTURE = "arm64"  # cheaper per GB-s than x86_64
 LAMBDA_LOG_FORMAT = "JSON"
 LOG_LEVEL = "INFO"  # Powertools log level: a healthy batch logs nothing at INFO, every failure does
-PRODUCER_HANDLER = "producer.handler"  # the handlers' entry points (docs/architecture.md)
-CONSUMER_HANDLER = "consumer.handler"
-HANDLERS_DIR = "handlers"  # the Lambda package is this folder alone
+PRODUCER_HANDLER = "handlers.producer.handler"  # contract: the runtime is one package in the archive
+CONSUMER_HANDLER = "handlers.consumer.handler"
+HANDLERS_DIR = "handlers"  # the shared runtime's package name inside every function's archive
+CODE_PATH = "app"  # the team's code folder, relative to the project root (where Pulumi.yaml is)
+REQUIREMENTS_FILE = "requirements.txt"  # in the code folder: its packages become a Lambda layer
+LAYER_PYTHON_VERSION = "3.13"  # pip --python-version: matches LAMBDA_RUNTIME
+LAYER_IMPLEMENTATION = "cp"  # pip --implementation: CPython, as Lambda runs
+# pip --platform values for arm64 Lambda (Amazon Linux 2023, glibc 2.34): the manylinux tags it can load.
+LAYER_PLATFORMS = ("manylinux_2_34_aarch64", "manylinux_2_28_aarch64", "manylinux2014_aarch64")
+LAYER_CACHE_DIR = ".messaging/layers"  # under the project root: one zip per requirements hash, reused by preview
 PRODUCER_TIMEOUT_SECONDS = 30  # s: batching and bounded retries fit well inside
 PRODUCER_MEMORY_MB = 256  # MB
 

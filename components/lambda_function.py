@@ -1,5 +1,10 @@
 """Building block shared by the producer and every consumer: one Lambda
-function with its own role, log group and the Powertools layer.
+function with its own role, log group, the Powertools layer and, when the team's
+code folder has a requirements.txt, a layer of the team's dependencies.
+
+Every function's archive is the shared runtime as one package (`handlers/...`)
+beside the contents of the team's code folder (no tests, no caches), so handler
+strings are `handlers.<module>.handler` and team modules import by their own names.
 
 Not a component of its own: its resources are children of the caller, named
 `f"{name}-<role>"`, so they share the caller's stable URN prefix.
@@ -8,6 +13,7 @@ Not a component of its own: its resources are children of the caller, named
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import defaults, policies
+from components.team_code import CodeFolder
 
 HANDLERS_PATH = Path(__file__).resolve().parent.parent / defaults.HANDLERS_DIR
 
@@ -30,9 +37,20 @@ def powertools_layer_parameter() -> str:
     )
 
 
-def handlers_archive() -> pulumi.AssetArchive:
-    """The Lambda package: the handlers/ modules alone (no caches, no tests)."""
-    return pulumi.AssetArchive({path.name: pulumi.FileAsset(str(path)) for path in sorted(HANDLERS_PATH.glob("*.py"))})
+def archive_files(code_path: Path) -> dict[str, Path]:
+    """Archive path -> file: the runtime package's modules, then the team's files."""
+    runtime = {f"{defaults.HANDLERS_DIR}/{path.name}": path for path in sorted(HANDLERS_PATH.glob("*.py"))}
+    return {**runtime, **CodeFolder(code_path).files()}
+
+
+def code_archive(code_path: Path) -> pulumi.AssetArchive:
+    return pulumi.AssetArchive({rel: pulumi.FileAsset(str(path)) for rel, path in archive_files(code_path).items()})
+
+
+def layer_name(name: str) -> str:
+    """A Lambda layer name (letters, digits, - and _, at most 140) unique per project, stack and function."""
+    raw = f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
+    return re.sub(r"[^A-Za-z0-9_-]", "-", raw)[:140]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +61,8 @@ class FunctionSpec:
     environment: Mapping[str, pulumi.Input[str]]
     log_retention_days: int
     tags: Mapping[str, str]
+    code_root: Path  # the team's code folder, shipped beside the runtime
+    layer_zip: Path | None  # the team's dependencies as a layer zip, or None
 
 
 @dataclass(frozen=True)
@@ -51,6 +71,7 @@ class FunctionResources:
     log_group: aws.cloudwatch.LogGroup
     role_policy: aws.iam.RolePolicy
     function: aws.lambda_.Function
+    layer: aws.lambda_.LayerVersion | None
 
 
 def create_function(
@@ -84,20 +105,33 @@ def create_function(
         policy=role_policy(log_group.arn),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
     )
+    layers: list[pulumi.Input[str]] = [
+        aws.ssm.get_parameter_output(
+            name=powertools_layer_parameter(), opts=pulumi.InvokeOutputOptions(parent=parent)
+        ).value
+    ]
+    dependencies = None
+    if spec.layer_zip is not None:
+        dependencies = aws.lambda_.LayerVersion(
+            f"{name}-dependencies",
+            layer_name=layer_name(name),
+            code=pulumi.FileArchive(str(spec.layer_zip)),
+            compatible_runtimes=[defaults.LAMBDA_RUNTIME],
+            compatible_architectures=[defaults.LAMBDA_ARCHITECTURE],
+            source_code_hash=spec.layer_zip.stem,  # the requirements hash: unchanged requirements, no new version
+            opts=child,
+        )
+        layers.append(dependencies.arn)
     function = aws.lambda_.Function(
         f"{name}-function",
         role=role.arn,
         runtime=defaults.LAMBDA_RUNTIME,
         handler=spec.handler,
-        code=handlers_archive(),
+        code=code_archive(spec.code_root),
         architectures=[defaults.LAMBDA_ARCHITECTURE],
         timeout=spec.timeout_seconds,
         memory_size=spec.memory_mb,
-        layers=[
-            aws.ssm.get_parameter_output(
-                name=powertools_layer_parameter(), opts=pulumi.InvokeOutputOptions(parent=parent)
-            ).value
-        ],
+        layers=layers,
         environment=aws.lambda_.FunctionEnvironmentArgs(variables=dict(spec.environment)),
         logging_config=aws.lambda_.FunctionLoggingConfigArgs(
             log_format=defaults.LAMBDA_LOG_FORMAT,
@@ -107,4 +141,4 @@ def create_function(
         # The log group must exist first, or Lambda creates an unmanaged one without retention.
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[log_group, policy, *depends_on]),
     )
-    return FunctionResources(role=role, log_group=log_group, role_policy=policy, function=function)
+    return FunctionResources(role=role, log_group=log_group, role_policy=policy, function=function, layer=dependencies)

@@ -70,6 +70,7 @@ class MessagingArgs:
     production: bool = defaults.PRODUCTION
     alarm_email: str | None = defaults.ALARM_EMAIL
     source: str = defaults.DEFAULT_SOURCE
+    code_path: str = defaults.CODE_PATH  # the team's code folder, relative to the project root (the working directory)
     region: str | None = None  # None: the AWS provider's region (`aws:region`)
     # Prefix of every child's name. None: the component's name and "-" ("shop-inventory"), so two
     # Messaging in one program never collide. "": the unprefixed names of stacks this repository's
@@ -201,6 +202,8 @@ class Messaging(pulumi.ComponentResource):
                     idempotency_table_arn=table.table_arn if table else None,
                     idempotency_ttl_seconds=config.idempotency_ttl_seconds,
                     kms_key_arn=kms_key_arn,
+                    code_root=config.code_root,
+                    layer_zip=config.layer_zip,
                 ),
                 opts=child,
             )
@@ -242,6 +245,8 @@ class Messaging(pulumi.ComponentResource):
                 log_retention_days=config.log_retention_days,
                 kms_key_arn=kms_key_arn,
                 wait_for=topologies,
+                code_root=config.code_root,
+                layer_zip=config.layer_zip,
             ),
             opts=child,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
 
@@ -27,6 +28,8 @@ class ProducerArgs:
     # routes behind it, so nothing is published into a topic or bus that delivers nowhere.
     wait_for: Sequence[pulumi.Resource] = ()
     kms_key_arn: pulumi.Input[str] | None = None
+    code_root: Path  # the team's code folder, shipped beside the runtime
+    layer_zip: Path | None = None  # the team's dependencies as a layer zip
 
 
 class Producer(pulumi.ComponentResource):
@@ -72,6 +75,8 @@ class Producer(pulumi.ComponentResource):
                     lambda_env.LOG_LEVEL: defaults.LOG_LEVEL,
                 },
                 log_retention_days=args.log_retention_days,
+                code_root=args.code_root,
+                layer_zip=args.layer_zip,
                 tags=args.tags,
             ),
             parent=self,

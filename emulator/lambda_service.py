@@ -2,11 +2,14 @@
 
 It plays what AWS Lambda does for this project:
 
-* each declared function is loaded from its code package (the ``handlers/``
-  folder the program archives) in its own module instance, as its own cold
+* each declared function is loaded from its code archive exactly as deployed
+  (the ``handlers`` runtime package beside the team's code folder), plus the
+  packages of the program's own layers when they import on this machine, in
+  its own module instances and its own Powertools logger, as its own cold
   start, with its own environment (the variables the program set, plus what
   the Lambda runtime sets: region, function name, memory...);
-* the producer is invoked with ``{"messages": [...]}``;
+* the producer (the function whose handler is ``handlers.producer.handler``) is
+  invoked with ``{"messages": [...]}``;
 * every SQS event source mapping is polled: batches of up to ``batchSize``
   records, shaped exactly as AWS sends them, are passed to the consumer; what
   succeeded is deleted; failures (``batchItemFailures``, or a raised error:
@@ -16,6 +19,9 @@ It plays what AWS Lambda does for this project:
   receive after ``maxReceiveCount``.
 * polling stops when every mapped queue is empty, or after a bounded number of
   rounds (then the run fails instead of hanging).
+* a processing is counted from what the consumer answers and logs: each record
+  it reports successful, less those it logged as "duplicate skipped"
+  (idempotency), is one processing of that envelope.
 
 Whatever a handler prints (Powertools' JSON logs) goes to the function's
 CloudWatch log group in the embedded AWS, never to the emulator's stdout.
@@ -28,6 +34,7 @@ import hashlib
 import importlib
 import io
 import json
+import logging
 import os
 import shutil
 import sys
@@ -35,6 +42,7 @@ import tempfile
 import time
 import traceback
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -47,6 +55,8 @@ from .iam import IamEnforcer
 from .mocks import AwsMocks, Function, Mapping
 
 _SCRUBBED_PREFIXES = ("MESSAGING_", "POWERTOOLS_", "AWS_LAMBDA_", "_HANDLER", "LAMBDA_")
+PRODUCER_HANDLER = "handlers.producer.handler"  # the program's built-in producer function
+DUPLICATE_LOG = "duplicate skipped"  # the consumer's log line for an envelope idempotency skipped
 
 
 class LambdaContext:
@@ -108,12 +118,12 @@ def envelope_id(body: str) -> str | None:
     """The envelope id inside an SQS body: plain envelope, SNS notification, or EventBridge event."""
     try:
         obj = json.loads(body)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None
     if isinstance(obj, dict) and obj.get("Type") == "Notification" and isinstance(obj.get("Message"), str):
         try:
             obj = json.loads(obj["Message"])
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     if isinstance(obj, dict) and "detail-type" in obj and isinstance(obj.get("detail"), dict):
         obj = obj["detail"]
@@ -143,8 +153,9 @@ class LambdaService:
         self._sandboxes: dict[str, dict[str, ModuleType]] = {}
         self._tmp: tempfile.TemporaryDirectory | None = None
         self.iam = IamEnforcer(mocks)
-        self._observed: list[str] | None = None
-        self._observed_functions: set[str] = set()
+        self._layer_roots: dict[str, Path] = {}  # layer ARN -> its python/ folder, unpacked
+        self._loggers: dict[str, dict[str, logging.Logger]] = {}  # function -> its own Powertools loggers
+        self._last_lines: list[str] = []  # log lines of the latest invocation
         self._router: _StdoutRouter | None = None
         self._seq: dict[str, int] = {}
         self.log_lines: dict[str, list[str]] = {}
@@ -159,9 +170,9 @@ class LambdaService:
         raise EmulatorError(f"event source mapping names function {ref!r}, which the program did not declare")
 
     def producer(self) -> Function:
-        producers = [f for f in self.mocks.functions if f.handler.rsplit(".", 1)[0] == "producer"]
+        producers = [f for f in self.mocks.functions if f.handler == PRODUCER_HANDLER]
         if not producers:
-            raise EmulatorError("the program declares no producer function (handler producer.handler)")
+            raise EmulatorError(f"the program declares no producer function (handler {PRODUCER_HANDLER})")
         if len(producers) > 1:
             names = ", ".join(f.resource for f in producers)
             raise EmulatorError(f"the program declares several producer functions ({names}); expected one")
@@ -181,9 +192,7 @@ class LambdaService:
             if not root.is_dir():
                 raise EmulatorError(f"function {fn.resource!r}: code archive {code.path!r} is not a folder")
         else:
-            if self._tmp is None:
-                self._tmp = tempfile.TemporaryDirectory(prefix="emulator-lambda-")
-            root = Path(self._tmp.name) / fn.name
+            root = self._tmp_dir() / fn.name
             root.mkdir(parents=True, exist_ok=True)
             self._materialize(fn, code, root)
         self._roots[fn.name] = root
@@ -208,6 +217,34 @@ class LambdaService:
                     f"function {fn.resource!r}: cannot unpack code archive member {rel!r} ({type(asset).__name__})"
                 )
 
+    def _tmp_dir(self) -> Path:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="emulator-lambda-")
+        return Path(self._tmp.name)
+
+    def _layer_paths(self, fn: Function) -> list[str]:
+        """The python/ folders of the program's own layers on ``fn`` (Lambda's /opt/python), unpacked."""
+        paths = []
+        for arn in fn.layers:
+            code = self.mocks.layers.get(arn)
+            if code is None:
+                continue  # a published layer (Powertools): already importable here
+            root = self._layer_roots.get(arn)
+            if root is None:
+                if not isinstance(code, pulumi.FileArchive):
+                    raise EmulatorError(f"function {fn.resource!r}: layer {arn} is not a FileArchive of a zip")
+                src = Path(code.path)
+                src = src if src.is_absolute() else self.project_dir / src
+                root = self._tmp_dir() / "layers" / hashlib.sha256(arn.encode()).hexdigest()[:16]
+                if src.is_dir():
+                    shutil.copytree(src, root, dirs_exist_ok=True)
+                else:
+                    with zipfile.ZipFile(src) as archive:
+                        archive.extractall(root)
+                self._layer_roots[arn] = root
+            paths.append(str(root / "python"))
+        return paths
+
     def _package_modules(self, fn: Function) -> set[str]:
         """Top-level module names the function's package provides (they shadow anything else)."""
         root = self._code_root(fn)
@@ -217,16 +254,27 @@ class LambdaService:
 
     @contextlib.contextmanager
     def _isolated_modules(self, fn: Function) -> Iterator[None]:
-        """Give each function its own instances of its package's modules, as separate sandboxes would."""
+        """Give each function its own instances of its package's modules and its own Powertools
+        logger (a stdlib logger named by the service, which Powertools configures once per
+        process), as separate sandboxes would."""
         names = self._package_modules(fn)
+        service = fn.environment.get("POWERTOOLS_SERVICE_NAME") or "service_undefined"
+        registry = logging.Logger.manager.loggerDict
 
         def owned(key: str) -> bool:
             return key.split(".", 1)[0] in names
+
+        def owned_logger(key: str) -> bool:
+            return key == service or key.startswith(service + ".")
 
         saved = {k: v for k, v in sys.modules.items() if owned(k)}
         for k in saved:
             del sys.modules[k]
         sys.modules.update(self._sandboxes.setdefault(fn.name, {}))
+        saved_loggers = {k: v for k, v in registry.items() if owned_logger(k)}
+        for k in saved_loggers:
+            del registry[k]
+        registry.update(self._loggers.setdefault(fn.name, {}))
         try:
             yield
         finally:
@@ -234,6 +282,10 @@ class LambdaService:
             for k in [k for k in sys.modules if owned(k)]:
                 del sys.modules[k]
             sys.modules.update(saved)
+            self._loggers[fn.name] = {k: v for k, v in registry.items() if owned_logger(k)}
+            for k in list(self._loggers[fn.name]):
+                del registry[k]
+            registry.update(saved_loggers)
 
     def _lambda_env(self, fn: Function) -> dict[str, str]:
         env = {
@@ -261,7 +313,8 @@ class LambdaService:
                 del os.environ[key]
         os.environ.update(self._lambda_env(fn))
         root = str(self._code_root(fn))
-        sys.path.insert(0, root)
+        layers = self._layer_paths(fn)
+        sys.path[0:0] = [root, *layers]  # Lambda: the task root, then /opt/python
         sink = io.StringIO()
         router = self._router
         previous_sink = router.sink if router is not None else None
@@ -274,13 +327,13 @@ class LambdaService:
             self.iam.current = previous_fn
             if router is not None:
                 router.sink = previous_sink
-            try:
-                sys.path.remove(root)
-            except ValueError:
-                pass
+            for path in (root, *layers):
+                with contextlib.suppress(ValueError):
+                    sys.path.remove(path)
             os.environ.clear()
             os.environ.update(saved_env)
             isolation.__exit__(None, None, None)
+            self._last_lines = [line for line in sink.getvalue().splitlines() if line.strip()]
             self._ship_logs(fn, sink.getvalue())
 
     def _ship_logs(self, fn: Function, text: str) -> None:
@@ -330,39 +383,24 @@ class LambdaService:
                     f"function {fn.resource!r}: importing {module_name} failed: {type(exc).__name__}: {exc}"
                 ) from exc
             self._modules[fn.name] = module
-            self._instrument(fn)
         handler = getattr(module, attr, None)
         if not callable(handler):
             raise EmulatorError(f"function {fn.resource!r}: {fn.handler!r} is not a callable in {module_name}")
         return handler
 
-    def _instrument(self, fn: Function) -> None:
-        """Observe the business processors of a consumer package, to count real processings.
-
-        A record the consumer reports as successful was not necessarily
-        processed: with idempotency on, a duplicate is skipped and still
-        succeeds.  So when the package has a processor registry
-        (``processors.REGISTRY``), each processor call that returns counts as
-        one processing of that envelope id; otherwise every successful record does.
-        """
-        registry = getattr(self._sandboxes.get(fn.name, {}).get("processors"), "REGISTRY", None)
-        if not isinstance(registry, dict):
-            return
-
-        def observe(process: Callable[..., Any]) -> Callable[..., Any]:
-            def observed(envelope: Any, *args: Any, **kwargs: Any) -> Any:
-                result = process(envelope, *args, **kwargs)
-                if self._observed is not None and isinstance(envelope, dict):
-                    self._observed.append(str(envelope.get("id")))
-                return result
-
-            observed.__wrapped__ = process  # type: ignore[attr-defined]
-            return observed
-
-        for key, process in list(registry.items()):
-            if callable(process):
-                registry[key] = observe(process)
-        self._observed_functions.add(fn.name)
+    def _skipped_duplicates(self) -> set[str]:
+        """Message ids the latest consumer invocation logged as skipped duplicates."""
+        skipped = set()
+        for line in self._last_lines:
+            if DUPLICATE_LOG not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and entry.get("message") == DUPLICATE_LOG and entry.get("message_id"):
+                skipped.add(str(entry["message_id"]))
+        return skipped
 
     def invoke(self, fn: Function, event: Any) -> Any:
         handler = self._handler(fn)
@@ -489,7 +527,7 @@ class LambdaService:
                 stats.delivered.add(eid)
         stats.invocations += 1
         failed: set[str]
-        self._observed = observed = []
+        self._last_lines = []
         try:
             result = self.invoke(fn, {"Records": records})
         except EmulatorError:
@@ -507,8 +545,6 @@ class LambdaService:
                         failed = ids  # an empty or unknown identifier fails the whole batch
                         break
                     failed.add(ident)
-        finally:
-            self._observed = None
         ok = [r for r in records if r["messageId"] not in failed]
         bad = [r for r in records if r["messageId"] in failed]
         for chunk in range(0, len(ok), 10):
@@ -517,10 +553,9 @@ class LambdaService:
                 QueueUrl=q["url"],
                 Entries=[{"Id": str(i), "ReceiptHandle": r["receiptHandle"]} for i, r in enumerate(part)],
             )
-        if fn.name in self._observed_functions:
-            stats.processed.extend(observed)
-        else:
-            for r in ok:
+        skipped = self._skipped_duplicates()
+        for r in ok:
+            if r["messageId"] not in skipped:
                 eid = envelope_id(r["body"])
                 stats.processed.append(eid if eid else r["messageId"])
         for chunk in range(0, len(bad) if self.retry_at_once else 0, 10):

@@ -56,6 +56,7 @@ class Function:
     memory: int
     code: Any  # the declared code archive (FileArchive / AssetArchive), or None
     log_group: str
+    layers: list[str] = field(default_factory=list)  # layer version ARNs, in order
 
 
 @dataclass
@@ -130,6 +131,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.kms_keys: dict[str, dict[str, Any]] = {}  # key id -> {arn, policy}
         self.kms_aliases: dict[str, str] = {}  # alias name -> key id
         self.functions: list[Function] = []
+        self.layers: dict[str, Any] = {}  # layer version ARN -> its code archive (the program's own layers)
         self.mappings: list[Mapping] = []
         self.permissions: list[dict[str, Any]] = []
         self.routes: list[Route] = []
@@ -738,6 +740,7 @@ class AwsMocks(pulumi.runtime.Mocks):
                 memory=_num(inputs.get("memorySize", 128)),
                 code=code,
                 log_group=log_group,
+                layers=[str(arn) for arn in inputs.get("layers") or []],
             )
         )
         return fname, {
@@ -751,6 +754,13 @@ class AwsMocks(pulumi.runtime.Mocks):
             "version": "$LATEST",
             "qualifiedInvokeArn": f"{arn}:$LATEST",
         }
+
+    def _layer_version(self, typ, name, inputs):
+        layer = str(inputs.get("layerName") or name)
+        version = 1 + sum(1 for arn in self.layers if arn.rsplit(":", 1)[0].endswith(f":layer:{layer}"))
+        arn = self._arn("lambda", f"layer:{layer}:{version}")
+        self.layers[arn] = inputs.get("code")
+        return arn, {"arn": arn, "layerArn": arn.rsplit(":", 1)[0], "version": str(version)}
 
     def _event_source_mapping(self, typ, name, inputs):
         self._refuse_keys(
@@ -918,6 +928,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         "aws:cloudwatch/logGroup:LogGroup": _log_group,
         "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
         "aws:lambda/function:Function": _function,
+        "aws:lambda/layerVersion:LayerVersion": _layer_version,
         "aws:lambda/eventSourceMapping:EventSourceMapping": _event_source_mapping,
         "aws:lambda/permission:Permission": _permission,
         "aws:dynamodb/table:Table": _table,

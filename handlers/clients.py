@@ -1,32 +1,27 @@
-"""boto3 clients, made on first use and cached per (service, region, endpoint).
+"""boto3 clients, with the one retry configuration of the whole runtime.
 
-Nothing here runs at import: boto3 itself is imported on the first client, so a
-cold start that never calls AWS does not pay for it, and tests can patch or
-reset clients freely. The region is always explicit.
+Whole-call retries (throttling, 5xx, connection errors) are botocore's job,
+configured here once; the runtime itself only retries single failed entries of
+a batch call (handlers/sending.py). boto3 is imported on the first client, so a
+cold start that never calls AWS does not pay for it. The region is always
+explicit; endpoints follow boto3's own AWS_ENDPOINT_URL variables.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-_clients: dict[tuple, Any] = {}
+RETRIES = {"mode": "standard", "total_max_attempts": 3}  # the first try and two retries
+
+
+def config() -> Any:
+    """The botocore Config every runtime client uses."""
+    from botocore.config import Config  # noqa: PLC0415 - first use, not cold start
+
+    return Config(retries=dict(RETRIES))
 
 
 def client(service: str, region: str) -> Any:
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_" + service.upper()) or os.environ.get("AWS_ENDPOINT_URL")
-    key = (service, region, endpoint)
-    made = _clients.get(key)
-    if made is None:
-        import boto3  # noqa: PLC0415 - first use, not cold start
-        from botocore.config import Config  # noqa: PLC0415
+    import boto3  # noqa: PLC0415 - first use, not cold start
 
-        made = _clients[key] = boto3.session.Session().client(
-            service, region_name=region, config=Config(retries={"mode": "standard", "max_attempts": 3})
-        )
-    return made
-
-
-def reset() -> None:
-    """Forget cached clients (tests, or a process switching AWS endpoints)."""
-    _clients.clear()
+    return boto3.session.Session().client(service, region_name=region, config=config())

@@ -1,9 +1,10 @@
-"""Consumer Lambda: `consumer.handler`, for SQS event source mappings.
+"""Consumer Lambda: `handlers.consumer.handler`, for SQS event source mappings.
 
 Each record's body is unwrapped to the envelope (plain SQS, SNS raw or not,
-EventBridge) and handed to the processor named by MESSAGING_PROCESSOR,
-optionally guarded by idempotency. Powertools batch processing reports partial
-failures: {"batchItemFailures": [{"itemIdentifier": messageId}, ...]}.
+EventBridge) and handed to the team's processor named by MESSAGING_PROCESSOR
+(`module:function` in the team's code folder, beside this package), optionally
+guarded by idempotency. Powertools batch processing reports partial failures:
+{"batchItemFailures": [{"itemIdentifier": messageId}, ...]}.
 
 - A record that cannot be parsed, or whose processing raises, fails alone.
 - MESSAGING_FIFO=true: after a failure in a message group, the rest of that
@@ -12,23 +13,25 @@ failures: {"batchItemFailures": [{"itemIdentifier": messageId}, ...]}.
 - Even when every record fails, the failures are reported rather than raised,
   so the answer always names each message (same effect for SQS: all retried).
 
-Logs (Powertools Logger, JSON, keys consumer and function_request_id on each):
+Settings, the processor, the idempotency guard and the batch processor are made
+once, when this module loads (the cold start).
+
+Logs (Powertools Logger, JSON, with the Lambda context and the consumer name):
 ERROR "unparseable record" (message_id, reason) and "processing failed"
-(message_id, envelope_id, type, error) per failed record; WARNING "batch done"
-(received, processed, failed_message_ids) when a batch had failures; per-record
-"received" / "processed" (envelope_id) and the summary of healthy batches at
-DEBUG (POWERTOOLS_LOG_LEVEL=DEBUG), which keeps a healthy consumer cheap.
+(message_id, envelope_id, type, error) per failed record; INFO "duplicate
+skipped" (message_id, envelope_id) when idempotency skips an envelope already
+processed; WARNING "batch done" (received, processed, failed_message_ids) when a
+batch had failures; per-record "received" / "processed" (envelope_id) and the
+summary of healthy batches at DEBUG (POWERTOOLS_LOG_LEVEL=DEBUG), which keeps a
+healthy consumer cheap.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
-from typing import Any
+from typing import Any, Callable
 
-import env
-import envelope as envelopes
-import logs
-import processors
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -36,86 +39,94 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 
-_processors: dict[bool, BatchProcessor] = {}
+from handlers import env
+from handlers import envelope as envelopes
+from handlers.logs import logger
 
 
-def _batch_processor(fifo: bool) -> BatchProcessor:
-    """One Powertools processor per kind, reused: it resets itself on every batch,
-    and a Lambda process runs one invocation at a time."""
-    batch = _processors.get(fifo)
-    if batch is None:
-        if fifo:
-            batch = SqsFifoPartialProcessor(skip_group_on_error=True)
-            batch.raise_on_entire_batch_failure = False  # not a constructor argument of the FIFO processor
-        else:
-            batch = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-        _processors[fifo] = batch
-    return batch
+def load_processor(reference: str) -> Callable[[dict], Any]:
+    """The team's `module:function`, imported from the code folder at the archive root."""
+    module_name, sep, function = reference.partition(":")
+    if not sep or not module_name or not function:
+        raise env.ConfigError(f"{env.PROCESSOR}={reference!r}: expected module:function, e.g. orders:process")
+    module = importlib.import_module(module_name)
+    process = getattr(module, function, None)
+    if not callable(process):
+        raise env.ConfigError(f"{env.PROCESSOR}={reference!r}: {module_name} has no function {function!r}")
+    return process
 
 
+SETTINGS = env.consumer_settings()
+logger.append_keys(consumer=SETTINGS.consumer)
+PROCESS = load_processor(SETTINGS.processor)
+if SETTINGS.idempotency:
+    from handlers.idempotency import DUPLICATE, Guard  # noqa: PLC0415 - Powertools idempotency only when on
+
+    GUARD: Any = Guard(
+        PROCESS,
+        region=env.region(),
+        table=SETTINGS.idempotency_table,
+        ttl=SETTINGS.idempotency_ttl_seconds,
+        consumer=SETTINGS.consumer,
+    )
+else:
+    DUPLICATE, GUARD = None, None
+if SETTINGS.fifo:
+    BATCH: BatchProcessor = SqsFifoPartialProcessor(skip_group_on_error=True)
+    BATCH.raise_on_entire_batch_failure = False  # not a constructor argument of the FIFO processor
+else:
+    BATCH = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+_run = GUARD if GUARD is not None else PROCESS
+DEBUG = logger.isEnabledFor(logging.DEBUG)  # per-record lines only at DEBUG; the level is read at cold start
+
+
+def handle(record: Any) -> None:
+    """One SQS record: unwrap, process (at most once with idempotency); raising fails this record alone."""
+    try:
+        envelope = envelopes.unwrap(record.body)
+    except envelopes.EnvelopeError as exc:
+        logger.error("unparseable record", extra={"message_id": record.message_id, "reason": str(exc)})
+        raise
+    if DEBUG:
+        logger.debug(
+            "received", extra={"message_id": record.message_id, "envelope_id": envelope["id"], "type": envelope["type"]}
+        )
+    try:
+        result = _run(envelope)
+    except Exception as exc:
+        logger.error(
+            "processing failed",
+            extra={
+                "message_id": record.message_id,
+                "envelope_id": envelope["id"],
+                "type": envelope["type"],
+                "error": f"{type(exc).__name__}: {exc}",
+            },
+        )
+        raise
+    if GUARD is not None and result == DUPLICATE:
+        logger.info("duplicate skipped", extra={"message_id": record.message_id, "envelope_id": envelope["id"]})
+    elif DEBUG:
+        logger.debug("processed", extra={"message_id": record.message_id, "envelope_id": envelope["id"]})
+
+
+@logger.inject_lambda_context
 def handler(event: Any, context: Any) -> dict:
-    settings = env.consumer_settings()
-    log = logs.get_logger()
-    logs.bind_context(log, context, consumer=settings.consumer)
-    process = processors.get(settings.processor)
-
     records = event.get("Records") if isinstance(event, dict) else None
     if not records:
-        log.info("empty batch", extra={"received": 0})
+        logger.info("empty batch", extra={"received": 0})
         return {"batchItemFailures": []}
-
-    if settings.idempotency:
-        import idempotency  # noqa: PLC0415 - Powertools idempotency loads only when enabled
-
-        process = idempotency.guard(
-            process,
-            region=env.region(),
-            table=settings.idempotency_table,
-            ttl=settings.idempotency_ttl_seconds,
-            consumer=settings.consumer,
-            context=context,
-        )
-
-    debug = log.isEnabledFor(logging.DEBUG)  # per-record receive/processed lines are DEBUG
-
-    def record_handler(record: Any) -> None:
-        try:
-            envelope = envelopes.unwrap(record.body)
-        except envelopes.EnvelopeError as exc:
-            log.error("unparseable record", extra={"message_id": record.message_id, "reason": str(exc)})
-            raise
-        if debug:
-            log.debug(
-                "received",
-                extra={"message_id": record.message_id, "envelope_id": envelope["id"], "type": envelope["type"]},
-            )
-        try:
-            process(envelope)
-        except Exception as exc:
-            log.error(
-                "processing failed",
-                extra={
-                    "message_id": record.message_id,
-                    "envelope_id": envelope["id"],
-                    "type": envelope["type"],
-                    "error": f"{type(exc).__name__}: {exc}",
-                },
-            )
-            raise
-        if debug:
-            log.debug("processed", extra={"message_id": record.message_id, "envelope_id": envelope["id"]})
-
+    if GUARD is not None:
+        GUARD.register_lambda_context(context)
     # No context to Powertools: the record handler does not take one, and passing
     # it costs an inspect.signature() per batch.
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=_batch_processor(settings.fifo)
-    )
+    response = process_partial_response(event=event, record_handler=handle, processor=BATCH)
     failed = [item["itemIdentifier"] for item in response["batchItemFailures"]]
-    if failed or debug:  # a healthy batch costs no INFO line; failures were also logged one by one
-        (log.warning if failed else log.debug)(
+    if failed or DEBUG:  # a healthy batch costs no INFO line
+        (logger.warning if failed else logger.debug)(
             "batch done",
             extra={
-                "processor": settings.processor,
+                "processor": SETTINGS.processor,
                 "received": len(records),
                 "processed": len(records) - len(failed),
                 "failed_message_ids": failed,

@@ -1,9 +1,8 @@
 """The one place where handler environment variables are named and read.
 
-The components set these variables on each Lambda function; the emulator sets
-them before invoking a handler in-process. Several functions with different
-environments run in turn in one emulator process, so settings are read on
-every invocation (a handful of dict lookups) and never cached at import.
+The components set these variables on each Lambda function. Each handler reads
+its settings once, when its module loads (the cold start), as Lambda's
+environment never changes inside one execution environment.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ DEFAULT_SOURCE = "MESSAGING_DEFAULT_SOURCE"
 FIFO = "MESSAGING_FIFO"  # true | false
 # Consumer
 CONSUMER = "MESSAGING_CONSUMER"
-PROCESSOR = "MESSAGING_PROCESSOR"
+PROCESSOR = "MESSAGING_PROCESSOR"  # module:function in the team's code
 IDEMPOTENCY_TABLE = "MESSAGING_IDEMPOTENCY_TABLE"
 IDEMPOTENCY_TTL_SECONDS = "MESSAGING_IDEMPOTENCY_TTL_SECONDS"
 # Read by Powertools itself; listed so every name lives here.
@@ -33,7 +32,7 @@ CHANNELS = ("sqs", "sns", "events")
 DEFAULTS = {
     DEFAULT_SOURCE: "com.example.orders",
     FIFO: "false",
-    PROCESSOR: "orders",
+    PROCESSOR: "orders:process",
     IDEMPOTENCY_TTL_SECONDS: "3600",
     SERVICE_NAME: "messaging",
 }
@@ -82,10 +81,6 @@ def region(environ: Mapping[str, str] | None = None) -> str:
     raise ConfigError("no AWS region: set AWS_REGION or AWS_DEFAULT_REGION")
 
 
-def service_name(environ: Mapping[str, str] | None = None) -> str:
-    return _get(os.environ if environ is None else environ, SERVICE_NAME)
-
-
 @dataclass(frozen=True)
 class ProducerSettings:
     channel: str
@@ -127,28 +122,14 @@ def producer_settings(environ: Mapping[str, str] | None = None) -> ProducerSetti
     )
 
 
-_CONSUMER_VARS = (CONSUMER, FUNCTION_NAME, PROCESSOR, FIFO, IDEMPOTENCY_TABLE, IDEMPOTENCY_TTL_SECONDS)
-_consumer_cache: dict[tuple, ConsumerSettings] = {}
-
-
 def consumer_settings(environ: Mapping[str, str] | None = None) -> ConsumerSettings:
-    """Consumer settings; with nothing set: demo order processor, no idempotency.
-
-    Read on every invocation; the parsed result is memoised per raw values,
-    so a changed variable is always seen."""
+    """Consumer settings; with nothing set: demo order processor, no idempotency."""
     environ = os.environ if environ is None else environ
-    raw = tuple(environ.get(name) for name in _CONSUMER_VARS)
-    cached = _consumer_cache.get(raw)
-    if cached is None:
-        cached = ConsumerSettings(
-            consumer=_get(environ, CONSUMER) or _get(environ, FUNCTION_NAME) or "consumer",
-            processor=_get(environ, PROCESSOR),
-            fifo=read_bool(environ, FIFO),
-            idempotency_table=_get(environ, IDEMPOTENCY_TABLE),
-            idempotency_ttl_seconds=read_positive_int(environ, IDEMPOTENCY_TTL_SECONDS),
-            function_name=_get(environ, FUNCTION_NAME),
-        )
-        if len(_consumer_cache) > 64:
-            _consumer_cache.clear()
-        _consumer_cache[raw] = cached
-    return cached
+    return ConsumerSettings(
+        consumer=_get(environ, CONSUMER) or _get(environ, FUNCTION_NAME) or "consumer",
+        processor=_get(environ, PROCESSOR),
+        fifo=read_bool(environ, FIFO),
+        idempotency_table=_get(environ, IDEMPOTENCY_TABLE),
+        idempotency_ttl_seconds=read_positive_int(environ, IDEMPOTENCY_TTL_SECONDS),
+        function_name=_get(environ, FUNCTION_NAME),
+    )

@@ -11,12 +11,28 @@ delivery, EventBridge event delivered to SQS), `unwrap` returns the same dict.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import datetime, timezone
 from typing import Any
 
 REQUIRED_STRINGS = ("type",)
 OPTIONAL_STRINGS = ("id", "source", "time")
+
+# The one size limit, the same under every topology and FIFO setting: the
+# envelope's UTF-8 bytes as serialised. SNS and EventBridge accept 256 KiB per
+# message; EventBridge also counts the entry's Source and DetailType (copies of
+# the envelope's source and type, at most 256 + 128 characters, up to 4 bytes
+# each in UTF-8), so 2 KiB are kept back for them.
+SERVICE_MESSAGE_BYTES = 262_144
+CHANNEL_HEADROOM_BYTES = 2_048
+MAX_ENVELOPE_BYTES = SERVICE_MESSAGE_BYTES - CHANNEL_HEADROOM_BYTES
+MAX_TYPE_CHARS = 128  # EventBridge DetailType limit, applied under every topology
+MAX_SOURCE_CHARS = 256  # EventBridge Source limit, applied under every topology
+RESERVED_SOURCE_PREFIX = "aws."  # EventBridge reserves it for AWS services
+
+# Characters SQS refuses in a message body; JSON may carry them only escaped.
+_NOT_SENDABLE = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
 class EnvelopeError(ValueError):
@@ -78,22 +94,65 @@ def complete(envelope: dict, default_source: str) -> dict:
     return done
 
 
+def outgoing(envelope: Any, index: int) -> dict:
+    """`check` plus what only a sender must refuse (same answer under every topology):
+
+    a reserved or over-long source, an over-long type, and a top-level shape that a
+    consumer would take for an SNS notification or an EventBridge event (the same
+    recognisers `unwrap` uses), which would be unwrapped on some delivery paths only.
+    """
+    check(envelope, index)
+    where = _where(index)
+    source = envelope.get("source")
+    if isinstance(source, str) and source.startswith(RESERVED_SOURCE_PREFIX):
+        raise EnvelopeError(
+            f"{where}.source: {source!r} starts with {RESERVED_SOURCE_PREFIX!r}, which EventBridge reserves for AWS; "
+            "use your own name, e.g. com.example.orders"
+        )
+    if isinstance(source, str) and len(source) > MAX_SOURCE_CHARS:
+        raise EnvelopeError(f"{where}.source: {len(source)} characters, over the limit of {MAX_SOURCE_CHARS}")
+    if len(envelope["type"]) > MAX_TYPE_CHARS:
+        raise EnvelopeError(f"{where}.type: {len(envelope['type'])} characters, over the limit of {MAX_TYPE_CHARS}")
+    if is_sns_notification(envelope):
+        raise EnvelopeError(
+            f"{where}: has the top-level keys of an SNS notification (Type 'Notification', TopicArn, Message), so a "
+            "consumer would unwrap it; move them under data"
+        )
+    if is_eventbridge_event(envelope):
+        raise EnvelopeError(
+            f"{where}: has the top-level keys of an EventBridge event (version, detail-type, detail, source), so a "
+            "consumer would unwrap it; move them under data"
+        )
+    return envelope
+
+
 def dumps(envelope: dict, index: int | None = None) -> str:
-    """Compact JSON (ASCII-only, so every character is one the services accept)."""
+    """Compact JSON as UTF-8 text (so a character costs its UTF-8 bytes, not a 6-12 byte escape);
+    the few characters SQS refuses stay escaped."""
     try:
-        return json.dumps(envelope, separators=(",", ":"), allow_nan=False)
+        text = json.dumps(envelope, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise EnvelopeError(f"{_where(index)}: not serialisable as JSON: {exc}") from None
+    except RecursionError:
+        raise EnvelopeError(f"{_where(index)}: not serialisable as JSON: nested too deeply") from None
+    if _NOT_SENDABLE.search(text):
+        text = _NOT_SENDABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return text
+
+
+def size(body: str) -> int:
+    """An envelope's size as every service counts it: UTF-8 bytes."""
+    return len(body.encode("utf-8", "surrogatepass"))
 
 
 # ---------------------------------------------------------------- unwrapping
 
 
-def _is_sns_notification(body: dict) -> bool:
+def is_sns_notification(body: dict) -> bool:
     return body.get("Type") == "Notification" and "TopicArn" in body and isinstance(body.get("Message"), str)
 
 
-def _is_eventbridge_event(body: dict) -> bool:
+def is_eventbridge_event(body: dict) -> bool:
     return "detail-type" in body and "detail" in body and "source" in body and "version" in body
 
 
@@ -109,20 +168,26 @@ def unwrap(body: str) -> dict:
         outer = json.loads(body)
     except (TypeError, ValueError) as exc:
         raise EnvelopeError(f"body is not JSON: {exc}") from None
+    except RecursionError:
+        raise EnvelopeError("body is JSON nested too deeply to parse") from None
     if not isinstance(outer, dict):
         raise EnvelopeError(f"body is JSON {type(outer).__name__}, not an object")
-    if "Type" in outer and _is_sns_notification(outer):
+    if "Type" in outer and is_sns_notification(outer):
         try:
             inner = json.loads(outer["Message"])
         except ValueError as exc:
             raise EnvelopeError(f"SNS notification Message is not JSON: {exc}") from None
-    elif "detail-type" in outer and _is_eventbridge_event(outer):
+        except RecursionError:
+            raise EnvelopeError("SNS notification Message is JSON nested too deeply to parse") from None
+    elif "detail-type" in outer and is_eventbridge_event(outer):
         inner = outer["detail"]
         if isinstance(inner, str):  # an input transformer may pass detail as a string
             try:
                 inner = json.loads(inner)
             except ValueError as exc:
                 raise EnvelopeError(f"EventBridge detail is not JSON: {exc}") from None
+            except RecursionError:
+                raise EnvelopeError("EventBridge detail is JSON nested too deeply to parse") from None
     else:
         inner = outer
     return check(inner, require_id=True)

@@ -108,6 +108,9 @@ class RecordingMocks(pulumi_mocks.Mocks):
                 "name": physical,
                 "arn": f"arn:aws:lambda:{region}:{account}:function:{physical}",
             }
+        if typ == "aws:lambda/layerVersion:LayerVersion":
+            layer_arn = f"arn:aws:lambda:{region}:{account}:layer:{inputs['layerName']}"
+            return f"{layer_arn}:1", {**inputs, "arn": f"{layer_arn}:1", "layerArn": layer_arn, "version": "1"}
         if typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
             uuid = f"{_suffix(args.name)}-esm"
             return uuid, {**inputs, "uuid": uuid}

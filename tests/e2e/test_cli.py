@@ -34,7 +34,7 @@ def assert_clean_failure(result: subprocess.CompletedProcess, *needles: str) -> 
 @pytest.fixture
 def stack_dir(tmp_path):
     """A project folder with the real program (symlinked) and a stack of our own."""
-    for name in ("__main__.py", "Pulumi.yaml", "components", "handlers", "emulator"):
+    for name in ("__main__.py", "Pulumi.yaml", "components", "handlers", "app", "emulator"):
         (tmp_path / name).symlink_to(ROOT / name)
     write_stack(tmp_path, [{"name": "orders"}], "point-to-point")
     return tmp_path

@@ -4,6 +4,7 @@ Pulumi state behind, and gives the same answer for the same input."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pulumi
 import pytest
@@ -135,9 +136,9 @@ def function(name, handler, env, statements):
     return aws.lambda_.Function(name, role=role.arn, runtime="python3.13", handler=handler, code=HANDLERS,
         environment={{"variables": env}})
 
-function("producer", "producer.handler", {{"MESSAGING_CHANNEL": "sns", "MESSAGING_TARGET": topic.arn}},
+function("producer", "handlers.producer.handler", {{"MESSAGING_CHANNEL": "sns", "MESSAGING_TARGET": topic.arn}},
          [{{"Effect": "Allow", "Action": "sns:Publish", "Resource": topic.arn}}])
-consumer = function("consumer", "consumer.handler", {{"MESSAGING_CONSUMER": "orders"}},
+consumer = function("consumer", "handlers.consumer.handler", {{"MESSAGING_CONSUMER": "orders"}},
     [{{"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
       "Resource": queue.arn}}])
 aws.lambda_.EventSourceMapping("orders-esm", event_source_arn=queue.arn, function_name=consumer.arn,
@@ -146,7 +147,10 @@ aws.lambda_.EventSourceMapping("orders-esm", event_source_arn=queue.arn, functio
 
 
 def test_a_hand_written_program_runs_and_a_route_created_before_its_policy_is_flagged(tmp_path):
-    project = tiny_project(tmp_path, HAND_WRITTEN_FANOUT.format(handlers=str(ROOT / "handlers")))
+    package = tmp_path / "package"  # laid out as the program archives it: the runtime package beside the team's code
+    shutil.copytree(ROOT / "handlers", package / "handlers", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "app" / "orders.py", package / "orders.py")
+    project = tiny_project(tmp_path, HAND_WRITTEN_FANOUT.format(handlers=str(package)))
     report = emulator.run(stack="e2e", project_dir=project, count=5, details=True)
 
     assert report["consumers"]["orders"]["processed"]  # the real handlers ran against the hand-written wiring

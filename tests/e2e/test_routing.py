@@ -16,6 +16,8 @@ from e2e_support import (
     order,
 )
 
+from emulator.errors import EmulatorError
+
 ROUTED = ["fanout", "eventbridge"]
 NO_CATCH_ALL = [INVENTORY, NOTIFICATIONS, BIG_ORDERS]
 
@@ -105,17 +107,12 @@ def test_fifo_eventbridge_keeps_one_group_per_consumer_so_a_poison_event_takes_i
     assert len(analytics["dead_lettered"]) > len(expected["consumers"]["analytics"]["dead_lettered"])
 
 
+@pytest.mark.parametrize("fifo", [False, True], ids=["standard", "fifo"])
 @pytest.mark.parametrize("topology", ["fanout", "eventbridge", "point-to-point"])
-def test_a_duplicate_is_processed_twice_without_idempotency_and_once_with_it(emulate, topology):
-    consumers = [{"name": "orders"}]
-    twice = [order("dup", "OrderCreated", total=5), order("dup", "OrderCreated", total=5)]
-
-    plain = emulate(consumers, topology, twice)
-    guarded = emulate(consumers, topology, twice, idempotency=True)
-
-    assert plain["consumers"]["orders"]["processed"] == ["dup", "dup"]
-    assert guarded["consumers"]["orders"]["processed"] == ["dup"]
-    assert guarded["consumers"]["orders"]["dead_lettered"] == []
+def test_a_reused_id_within_one_call_is_refused_under_every_topology_never_silently_dropped(emulate, topology, fifo):
+    twice = [order("dup", "OrderCreated", total=5), order("dup", "OrderShipped", total=6)]
+    with pytest.raises(EmulatorError, match=r"messages\[1\]\.id: 'dup' repeats messages\[0\]\.id"):
+        emulate([{"name": "orders"}], topology, twice, fifo=fifo)
 
 
 @pytest.mark.parametrize(("topology", "previous"), [("eventbridge", "fanout"), ("fanout", "eventbridge")])

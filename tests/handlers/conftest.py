@@ -1,28 +1,19 @@
-"""Handler tests run the Lambda package as Lambda does: `handlers/` is the root,
-so its modules import as top-level names (`import producer`)."""
+"""Handler tests run the runtime as Lambda does: the `handlers` package beside the
+team's code (app/, on the path through pytest.ini), each test with its own cold
+start (the package is imported afresh, after the test has set the environment)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import os
+import textwrap
 
 import pytest
-
-HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
-if str(HANDLERS) not in sys.path:
-    sys.path.insert(0, str(HANDLERS))
-
-import clients  # noqa: E402
-import idempotency  # noqa: E402
-import processors  # noqa: E402
-from handler_testkit import REGION  # noqa: E402
+from handler_testkit import RECORDED, REGION, Runtime, fresh_modules
 
 
 @pytest.fixture(autouse=True)
 def lambda_env(monkeypatch):
     """Only what Lambda itself sets (region) plus fake credentials; no MESSAGING_* variable."""
-    import os
-
     for name in list(os.environ):
         if name.startswith(("MESSAGING_", "POWERTOOLS_", "AWS_")):
             monkeypatch.delenv(name)
@@ -31,11 +22,9 @@ def lambda_env(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    clients.reset()
-    idempotency.reset()
+    fresh_modules()
     yield monkeypatch
-    clients.reset()
-    idempotency.reset()
+    fresh_modules()
 
 
 @pytest.fixture
@@ -47,16 +36,48 @@ def aws():
 
 
 @pytest.fixture
-def recorder(lambda_env):
-    """A processor named "recorder" that records every envelope it processes,
+def consumer(lambda_env, capsys) -> Runtime:
+    """handlers.consumer, cold-started on first use (capsys first: the logger writes to the stdout it finds)."""
+    return Runtime("consumer")
+
+
+@pytest.fixture
+def producer(lambda_env, capsys) -> Runtime:
+    return Runtime("producer")
+
+
+@pytest.fixture
+def team_code(tmp_path, monkeypatch):
+    """A folder of team modules on the import path: team_code({"name.py": source}) -> folder."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def write(modules: dict[str, str]):
+        for name, source in modules.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(source))
+        return tmp_path
+
+    return write
+
+
+@pytest.fixture
+def recorder(lambda_env, team_code):
+    """A team processor `recorder:process` that records every envelope it processes,
     failing the ones whose data has "fail": true."""
-    calls: list[dict] = []
+    team_code(
+        {
+            "recorder.py": """
+                from handler_testkit import RECORDED
 
-    def record(envelope: dict) -> None:
-        calls.append(envelope)
-        if (envelope.get("data") or {}).get("fail"):
-            raise RuntimeError("asked to fail")
-
-    lambda_env.setitem(processors.REGISTRY, "recorder", record)
-    lambda_env.setenv("MESSAGING_PROCESSOR", "recorder")
-    return calls
+                def process(envelope):
+                    RECORDED.append(envelope)
+                    if (envelope.get("data") or {}).get("fail"):
+                        raise RuntimeError("asked to fail")
+            """
+        }
+    )
+    lambda_env.setenv("MESSAGING_PROCESSOR", "recorder:process")
+    RECORDED.clear()
+    yield RECORDED
+    RECORDED.clear()

@@ -4,15 +4,67 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib
 import json
+import logging
+import sys
 from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
 
 import boto3
-import channels
-import clients
-import envelope as envelopes
+
+from handlers import channels
+from handlers import envelope as envelopes
 
 EVENTS = Path(__file__).resolve().parent / "events"
+TEAM_MODULES = ("recorder", "orders", "inventory")  # team modules the tests load beside the runtime
+RECORDED: list[dict] = []  # what the `recorder` team processor saw (see conftest.py)
+
+
+def fresh_modules() -> None:
+    """Forget the runtime, the team modules and the Powertools loggers, so the next
+    import is a cold start (what a new Lambda execution environment does)."""
+    for name in [n for n in sys.modules if n.split(".")[0] in ("handlers", *TEAM_MODULES)]:
+        del sys.modules[name]
+    registry = logging.Logger.manager.loggerDict
+    for name in [n for n, lg in registry.items() if getattr(lg, "powertools_handler", None) is not None]:
+        del registry[name]
+
+
+class Runtime:
+    """One handler module of the runtime, cold-started on first use (after the test set its environment)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.module: ModuleType | None = None
+        self.on_start: list[Callable[[], None]] = []  # run after each cold start (e.g. to patch a module)
+
+    def cold_start(self) -> ModuleType:
+        fresh_modules()
+        self.module = importlib.import_module(f"handlers.{self.name}")
+        for hook in self.on_start:
+            hook()
+        return self.module
+
+    def handler(self, event: Any, context: Any = None) -> Any:
+        module = self.module or self.cold_start()
+        return module.handler(event, FakeContext() if context is None else context)
+
+
+def on_client(monkeypatch, service: str, setup: Callable[[Any], None]) -> None:
+    """Run `setup(client)` on every boto3 client made for `service` from now on (the runtime makes its own)."""
+    real = boto3.session.Session.client
+
+    def client(session, name, *args, **kwargs):
+        api = real(session, name, *args, **kwargs)
+        if name == service:
+            setup(api)
+        return api
+
+    monkeypatch.setattr(boto3.session.Session, "client", client)
+
+
 REGION = "eu-west-1"
 OPERATIONS = {"sqs": "SendMessageBatch", "sns": "PublishBatch", "events": "PutEvents"}
 
@@ -53,7 +105,12 @@ def failed_ids(response: dict) -> list[str]:
 
 
 class FakeContext:
+    """What the Lambda runtime passes (the attributes Powertools' inject_lambda_context reads)."""
+
     function_name = "consumer-fn"
+    function_version = "$LATEST"
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:consumer-fn"
+    memory_limit_in_mb = 256
     aws_request_id = "req-1"
 
     def get_remaining_time_in_millis(self) -> int:
@@ -120,12 +177,12 @@ def wire(channel: str, lambda_env, fifo: bool = False) -> str:
 
 
 class CallLog:
-    """Every batch request the producer's client makes, counted by a botocore event hook."""
+    """Every batch request the producer's clients make, counted by a botocore event hook."""
 
-    def __init__(self, channel: str):
+    def __init__(self, channel: str, monkeypatch):
         self.requests: list[dict] = []
-        api = clients.client(channels.get(channel).service, REGION)
-        api.meta.events.register(f"before-parameter-build.*.{OPERATIONS[channel]}", self._record)
+        hook = f"before-parameter-build.*.{OPERATIONS[channel]}"
+        on_client(monkeypatch, channels.get(channel).service, lambda api: api.meta.events.register(hook, self._record))
 
     def _record(self, params, **_):
         self.requests.append(params)

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 
-import channels
-import clients
-import producer
 import pytest
 from botocore.exceptions import ClientError
-from handler_testkit import REGION, CallLog, order, received_envelopes, wire
+from handler_testkit import CallLog, on_client, order, received_envelopes, wire
 
 from benchmarks.request_limits import LIMIT, counted_size, lower_bound, min_calls_in_order
+from handlers import packing, sending
 
 METHODS = {"sqs": "send_message_batch", "sns": "publish_batch", "events": "put_events"}
 
@@ -52,9 +51,9 @@ def check_requests(channel: str, calls: CallLog, messages: list[dict]) -> list[i
 
 @pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
 @pytest.mark.parametrize("seed", [1, 2])
-def test_mixed_sizes_use_no_more_calls_than_the_best_in_order_split(channel, seed, aws, lambda_env):
+def test_mixed_sizes_use_no_more_calls_than_the_best_in_order_split(channel, seed, aws, lambda_env, producer):
     queue = wire(channel, lambda_env)
-    calls = CallLog(channel)
+    calls = CallLog(channel, lambda_env)
     messages = mixed_messages(40, seed)
     result = producer.handler({"messages": messages}, None)
     assert result == {"sent": [m["id"] for m in messages], "failed": []}
@@ -64,9 +63,9 @@ def test_mixed_sizes_use_no_more_calls_than_the_best_in_order_split(channel, see
 
 
 @pytest.mark.parametrize("channel", ["sqs", "sns"])
-def test_fifo_mixed_sizes_keep_order_with_the_minimal_in_order_calls(channel, aws, lambda_env):
+def test_fifo_mixed_sizes_keep_order_with_the_minimal_in_order_calls(channel, aws, lambda_env, producer):
     queue = wire(channel, lambda_env, fifo=True)
-    calls = CallLog(channel)
+    calls = CallLog(channel, lambda_env)
     messages = mixed_messages(30, 3)
     producer.handler({"messages": messages}, None)
     sizes = check_requests(channel, calls, messages)
@@ -76,9 +75,9 @@ def test_fifo_mixed_sizes_keep_order_with_the_minimal_in_order_calls(channel, aw
     assert [e["id"] for e in received_envelopes(queue)] == [m["id"] for m in messages]
 
 
-def test_standard_channel_regroups_when_that_saves_calls(aws, lambda_env):
+def test_standard_channel_regroups_when_that_saves_calls(aws, lambda_env, producer):
     wire("sqs", lambda_env)
-    calls = CallLog("sqs")
+    calls = CallLog("sqs", lambda_env)
     kib = 1024
     messages = [order(f"g-{i}", padding="x" * n) for i, n in enumerate([150 * kib, 150 * kib, 100 * kib, 100 * kib])]
     producer.handler({"messages": messages}, None)
@@ -88,9 +87,9 @@ def test_standard_channel_regroups_when_that_saves_calls(aws, lambda_env):
 
 
 @pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
-def test_small_messages_go_ten_per_call(channel, aws, lambda_env):
+def test_small_messages_go_ten_per_call(channel, aws, lambda_env, producer):
     wire(channel, lambda_env)
-    calls = CallLog(channel)
+    calls = CallLog(channel, lambda_env)
     producer.handler({"messages": [order(f"s-{i}") for i in range(25)]}, None)
     assert [len(entries_of(channel, r)) for r in calls.requests] == [10, 10, 5]
 
@@ -104,7 +103,7 @@ def test_in_order_packing_is_minimal_for_many_random_cases():
     rng = random.Random(7)
     for _ in range(300):
         sizes = random_sizes(rng)
-        batches = channels.pack(sizes, keep_order=True)
+        batches = packing.pack(sizes, keep_order=True)
         assert [i for b in batches for i in b] == list(range(len(sizes)))
         assert all(len(b) <= 10 and sum(sizes[i] for i in b) <= LIMIT for b in batches)
         assert len(batches) == min_calls_in_order(sizes)
@@ -114,7 +113,7 @@ def test_order_free_packing_is_valid_and_never_worse_than_in_order():
     rng = random.Random(11)
     for _ in range(300):
         sizes = random_sizes(rng)
-        batches = channels.pack(sizes, keep_order=False)
+        batches = packing.pack(sizes, keep_order=False)
         assert sorted(i for b in batches for i in b) == list(range(len(sizes)))
         assert all(len(b) <= 10 and sum(sizes[i] for i in b) <= LIMIT for b in batches)
         assert lower_bound(sizes) <= len(batches) <= min_calls_in_order(sizes)
@@ -133,9 +132,13 @@ class Flaky:
     def __init__(self, channel: str, monkeypatch, plan: dict):
         self.channel, self.plan, self.seen = channel, plan, {}
         self.requests: list[list[str]] = []
-        self.api = clients.client(channels.get(channel).service, REGION)
-        self.real = getattr(self.api, METHODS[channel])
-        monkeypatch.setattr(self.api, METHODS[channel], self.call)
+        self.real = None
+
+        def wrap(api):
+            self.real = getattr(api, METHODS[channel])
+            monkeypatch.setattr(api, METHODS[channel], self.call)
+
+        on_client(monkeypatch, {"sqs": "sqs", "sns": "sns", "events": "events"}[channel], wrap)
 
     def _failure(self, eid: str):
         attempt = self.seen.get(eid, 0)
@@ -172,14 +175,15 @@ PERMANENT = {
 
 
 @pytest.fixture
-def sleeps(monkeypatch):
+def sleeps(monkeypatch, producer):
+    """The per-entry retry loop's waits, recorded instead of slept."""
     waited: list[float] = []
-    monkeypatch.setattr(channels, "_sleep", waited.append)
+    producer.on_start.append(lambda: monkeypatch.setattr(sys.modules["handlers.sending"], "_sleep", waited.append))
     return waited
 
 
 @pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
-def test_only_failed_entries_are_retried_and_nothing_is_lost(channel, aws, lambda_env, monkeypatch, sleeps):
+def test_only_failed_entries_are_retried_and_nothing_is_lost(channel, aws, lambda_env, monkeypatch, sleeps, producer):
     queue = wire(channel, lambda_env)
     flaky = Flaky(channel, monkeypatch, {"p-03": [TRANSIENT[channel], None], "p-11": [TRANSIENT[channel], None]})
     messages = [order(f"p-{i:02d}") for i in range(15)]
@@ -191,7 +195,7 @@ def test_only_failed_entries_are_retried_and_nothing_is_lost(channel, aws, lambd
 
 
 @pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
-def test_sender_fault_is_reported_without_retry(channel, aws, lambda_env, monkeypatch, sleeps):
+def test_sender_fault_is_reported_without_retry(channel, aws, lambda_env, monkeypatch, sleeps, producer):
     queue = wire(channel, lambda_env)
     code = PERMANENT[channel][0]
     flaky = Flaky(channel, monkeypatch, {"q-1": [PERMANENT[channel]]})
@@ -202,38 +206,51 @@ def test_sender_fault_is_reported_without_retry(channel, aws, lambda_env, monkey
 
 
 @pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
-def test_entry_failing_every_attempt_is_reported_after_bounded_backoff(channel, aws, lambda_env, monkeypatch, sleeps):
+def test_entry_failing_every_attempt_is_reported_after_bounded_backoff(
+    channel, aws, lambda_env, monkeypatch, sleeps, producer
+):
     queue = wire(channel, lambda_env)
     flaky = Flaky(channel, monkeypatch, {"r-2": [TRANSIENT[channel]]})
     result = producer.handler({"messages": [order(f"r-{i}") for i in range(3)]}, None)
     assert result["sent"] == ["r-0", "r-1"]
     assert result["failed"] == [{"id": "r-2", "code": TRANSIENT[channel][0], "message": "injected"}]
-    assert flaky.requests[1:] == [["r-2"]] * (channels.MAX_ATTEMPTS - 1)
-    assert len(sleeps) == channels.MAX_ATTEMPTS - 1
+    assert flaky.requests[1:] == [["r-2"]] * (sending.MAX_ATTEMPTS - 1)
+    assert len(sleeps) == sending.MAX_ATTEMPTS - 1
     assert sleeps == sorted(sleeps)  # exponential: each wait at least the previous one
     assert sorted(e["id"] for e in received_envelopes(queue)) == ["r-0", "r-1"]
 
 
 @pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
-def test_throttled_call_is_retried_whole(channel, aws, lambda_env, monkeypatch, sleeps):
-    queue = wire(channel, lambda_env)
-    api = clients.client(channels.get(channel).service, REGION)
-    real = getattr(api, METHODS[channel])
+def test_whole_call_retries_are_left_to_botocores_standard_retry_mode(channel, aws, lambda_env, monkeypatch, producer):
+    wire(channel, lambda_env)
+    made = []
+    on_client(monkeypatch, channel, made.append)
+    producer.handler({"messages": [order("c-1")]}, None)
+    (api,) = made
+    assert api.meta.config.retries == {"mode": "standard", "total_max_attempts": 3}
+
+
+@pytest.mark.parametrize("channel", ["sqs", "sns", "events"])
+def test_a_call_still_throttled_after_botocores_retries_reports_its_entries_without_another_call(
+    channel, aws, lambda_env, monkeypatch, sleeps, producer
+):
+    wire(channel, lambda_env)
     calls = []
 
-    def throttled_once(**request):
+    def throttled(**request):
         calls.append(request)
-        if len(calls) == 1:
-            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "Batch")
-        return real(**request)
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "Batch")
 
-    monkeypatch.setattr(api, METHODS[channel], throttled_once)
+    on_client(monkeypatch, channel, lambda api: monkeypatch.setattr(api, METHODS[channel], throttled))
     result = producer.handler({"messages": [order("t-1"), order("t-2")]}, None)
-    assert result == {"sent": ["t-1", "t-2"], "failed": []} and len(calls) == 2
-    assert sorted(e["id"] for e in received_envelopes(queue)) == ["t-1", "t-2"]
+    assert result == {
+        "sent": [],
+        "failed": [{"id": i, "code": "ThrottlingException", "message": "slow down"} for i in ("t-1", "t-2")],
+    }
+    assert len(calls) == 1 and sleeps == []
 
 
-def test_call_refused_outright_reports_every_entry(aws, lambda_env, sleeps):
+def test_call_refused_outright_reports_every_entry(aws, lambda_env, sleeps, producer):
     wire("sqs", lambda_env)
     lambda_env.setenv("MESSAGING_TARGET", "https://sqs.eu-west-1.amazonaws.com/123456789012/missing")
     result = producer.handler({"messages": [order("u-1"), order("u-2")]}, None)
@@ -241,7 +258,7 @@ def test_call_refused_outright_reports_every_entry(aws, lambda_env, sleeps):
     assert all(f["code"] and f["message"] for f in result["failed"]) and sleeps == []
 
 
-def test_failures_are_logged_with_envelope_id(aws, lambda_env, monkeypatch, sleeps, capsys):
+def test_failures_are_logged_with_envelope_id(aws, lambda_env, monkeypatch, sleeps, capsys, producer):
     wire("sqs", lambda_env)
     Flaky("sqs", monkeypatch, {"v-1": [PERMANENT["sqs"]]})
     producer.handler({"messages": [order("v-0"), order("v-1")]}, None)
@@ -253,7 +270,9 @@ def test_failures_are_logged_with_envelope_id(aws, lambda_env, monkeypatch, slee
 
 
 @pytest.mark.parametrize("channel", ["sqs", "sns"])
-def test_fifo_retry_never_lets_a_later_message_of_the_group_overtake(channel, aws, lambda_env, monkeypatch, sleeps):
+def test_fifo_retry_never_lets_a_later_message_of_the_group_overtake(
+    channel, aws, lambda_env, monkeypatch, sleeps, producer
+):
     queue = wire(channel, lambda_env, fifo=True)
     # 12 messages: two requests of 10 + 2; group A has w-00 (first request) and w-11 (second request)
     messages = [order(f"w-{i:02d}", orderId="A" if i in (0, 11) else f"B{i}") for i in range(12)]

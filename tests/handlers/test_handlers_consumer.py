@@ -5,26 +5,26 @@ from __future__ import annotations
 
 import json
 
-import consumer
-import envelope as envelopes
 import pytest
 from handler_testkit import FakeContext, failed_ids, load_event, order, sqs_event
+
+from handlers import envelope as envelopes
 
 TRANSPORTS = ["sqs_message.json", "sns_in_sqs.json", "sns_raw_in_sqs.json", "eventbridge_in_sqs.json"]
 
 
 @pytest.mark.parametrize("event", [{}, {"Records": []}, {"Records": None}])
-def test_event_without_records_reports_no_failures(event):
+def test_event_without_records_reports_no_failures(event, consumer):
     assert consumer.handler(event, None) == {"batchItemFailures": []}
 
 
 @pytest.mark.parametrize("fixture", TRANSPORTS)
-def test_every_transport_shape_is_processed(fixture):
+def test_every_transport_shape_is_processed(fixture, consumer):
     assert consumer.handler(load_event(fixture), FakeContext()) == {"batchItemFailures": []}
 
 
 @pytest.mark.parametrize("fixture", TRANSPORTS)
-def test_every_transport_hands_the_processor_the_same_envelope(fixture, recorder):
+def test_every_transport_hands_the_processor_the_same_envelope(fixture, recorder, consumer):
     event = load_event(fixture)
     consumer.handler(event, None)
     (seen,) = recorder
@@ -36,18 +36,18 @@ def test_every_transport_hands_the_processor_the_same_envelope(fixture, recorder
     assert seen == carried
 
 
-def test_all_good_orders_report_no_failures():
+def test_all_good_orders_report_no_failures(consumer):
     event = sqs_event([json.dumps(order(f"id-{n}", kind)) for n, kind in enumerate(sorted(envelopes_types()))])
     assert consumer.handler(event, None) == {"batchItemFailures": []}
 
 
 def envelopes_types():
-    import processors
+    import orders
 
-    return processors.ORDER_EVENTS
+    return orders.ORDER_EVENTS
 
 
-def test_order_missing_customer_fields_fails_alone():
+def test_order_missing_customer_fields_fails_alone(consumer):
     bodies = [
         json.dumps(order("good-1")),
         json.dumps(order("no-customer", valid=False)),
@@ -59,7 +59,7 @@ def test_order_missing_customer_fields_fails_alone():
     assert failed_ids(consumer.handler(event, None)) == [ids[1], ids[3]]
 
 
-def test_every_record_failing_is_reported_not_raised():
+def test_every_record_failing_is_reported_not_raised(consumer):
     event = sqs_event([json.dumps(order("bad", valid=False))])
     assert failed_ids(consumer.handler(event, None)) == [event["Records"][0]["messageId"]]
 
@@ -75,7 +75,7 @@ def test_every_record_failing_is_reported_not_raised():
         json.dumps({"version": "0", "id": "e", "detail-type": "OrderCreated", "source": "s", "detail": {"type": 5}}),
     ],
 )
-def test_unparseable_record_fails_alone_and_says_why(bad_body, capsys):
+def test_unparseable_record_fails_alone_and_says_why(bad_body, capsys, consumer):
     event = sqs_event([json.dumps(order("before")), bad_body, json.dumps(order("after"))])
     response = consumer.handler(event, None)
     bad_message_id = event["Records"][1]["messageId"]
@@ -86,7 +86,7 @@ def test_unparseable_record_fails_alone_and_says_why(bad_body, capsys):
     assert why["reason"]
 
 
-def test_processing_failure_is_logged_with_envelope_id(capsys):
+def test_processing_failure_is_logged_with_envelope_id(capsys, consumer):
     event = sqs_event([json.dumps(order("broken-order", valid=False))])
     consumer.handler(event, None)
     logged = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
@@ -97,28 +97,44 @@ def test_processing_failure_is_logged_with_envelope_id(capsys):
     assert summary["failed_message_ids"] == [event["Records"][0]["messageId"]]
 
 
-def test_non_order_type_is_rejected_by_the_orders_processor():
+def test_non_order_type_is_rejected_by_the_orders_processor(consumer):
     event = sqs_event([json.dumps({**order("ping"), "type": "Ping"})])
     assert len(failed_ids(consumer.handler(event, None))) == 1
 
 
-def test_accept_all_processes_any_valid_envelope(lambda_env):
-    lambda_env.setenv("MESSAGING_PROCESSOR", "accept-all")
+def test_a_team_processor_named_in_the_environment_gets_each_envelope(lambda_env, team_code, consumer):
+    team_code({"billing.py": "SEEN = []\n\ndef charge(envelope):\n    SEEN.append(envelope['id'])\n"})
+    lambda_env.setenv("MESSAGING_PROCESSOR", "billing:charge")
     event = sqs_event([json.dumps({"id": "1", "type": "Anything"}), json.dumps(order("2", valid=False))])
     assert consumer.handler(event, None) == {"batchItemFailures": []}
+    import billing
+
+    assert billing.SEEN == ["1", "2"]
 
 
-def test_unknown_processor_name_is_a_clear_error(lambda_env):
-    lambda_env.setenv("MESSAGING_PROCESSOR", "nope")
-    with pytest.raises(ValueError, match=r"MESSAGING_PROCESSOR='nope'.*accept-all, orders"):
-        consumer.handler(load_event("sqs_message.json"), None)
+@pytest.mark.parametrize(
+    ("reference", "error", "message"),
+    [
+        ("nope", ValueError, r"MESSAGING_PROCESSOR='nope': expected module:function"),
+        ("orders:missing", ValueError, r"MESSAGING_PROCESSOR='orders:missing': orders has no function 'missing'"),
+        ("no_such_module:process", ImportError, r"No module named 'no_such_module'"),
+    ],
+)
+def test_a_processor_that_cannot_be_loaded_fails_the_cold_start_clearly(
+    reference, error, message, lambda_env, consumer
+):
+    lambda_env.setenv("MESSAGING_PROCESSOR", reference)
+    with pytest.raises(error, match=message):
+        consumer.cold_start()
 
 
-def test_environment_is_read_at_each_invocation(lambda_env, recorder):
+def test_settings_are_read_once_per_cold_start(lambda_env, recorder, consumer):
     event = sqs_event([json.dumps(order("x", valid=False))])
     assert failed_ids(consumer.handler(event, None)) == []  # recorder accepts it
-    lambda_env.setenv("MESSAGING_PROCESSOR", "orders")
-    assert len(failed_ids(consumer.handler(event, None))) == 1  # orders rejects it
+    lambda_env.setenv("MESSAGING_PROCESSOR", "orders:process")
+    assert failed_ids(consumer.handler(event, None)) == []  # same execution environment, same processor
+    consumer.cold_start()
+    assert len(failed_ids(consumer.handler(event, None))) == 1  # a new one reads orders, which rejects it
 
 
 # ------------------------------------------------------------------ FIFO
@@ -129,7 +145,7 @@ def _fifo_labels(event: dict) -> dict[str, str]:
     return {r["messageId"]: json.loads(r["body"])["id"][:2] for r in event["Records"]}
 
 
-def test_fifo_failure_fails_the_rest_of_its_group_only(lambda_env):
+def test_fifo_failure_fails_the_rest_of_its_group_only(lambda_env, consumer):
     lambda_env.setenv("MESSAGING_FIFO", "true")
     event = load_event("sqs_fifo.json")
     labels = _fifo_labels(event)
@@ -138,7 +154,7 @@ def test_fifo_failure_fails_the_rest_of_its_group_only(lambda_env):
     assert [labels[m] for m in failed_ids(response)] == ["a2", "a3"]
 
 
-def test_fifo_skipped_messages_are_not_processed_and_other_groups_are(lambda_env, recorder):
+def test_fifo_skipped_messages_are_not_processed_and_other_groups_are(lambda_env, recorder, consumer):
     lambda_env.setenv("MESSAGING_FIFO", "true")
     event = load_event("sqs_fifo.json")
     for record in event["Records"]:  # the recorder fails on data.fail; mark a2 like the orders processor would
@@ -150,7 +166,7 @@ def test_fifo_skipped_messages_are_not_processed_and_other_groups_are(lambda_env
     assert [e["id"][:2] for e in recorder] == ["a1", "a2", "b1", "b2"]
 
 
-def test_same_fifo_batch_on_a_standard_queue_fails_only_the_bad_message():
+def test_same_fifo_batch_on_a_standard_queue_fails_only_the_bad_message(consumer):
     event = load_event("sqs_fifo.json")
     labels = _fifo_labels(event)
     assert [labels[m] for m in failed_ids(consumer.handler(event, None))] == ["a2"]

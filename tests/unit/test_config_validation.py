@@ -205,7 +205,8 @@ BAD_CONFIGS = [
     (
         "unknown processor",
         stack_config("fanout", consumers_with(processor="billing")),
-        'messaging:consumers[0].processor: "billing" is not allowed; allowed values are orders, accept-all',
+        'messaging:consumers[0].processor (consumer "inventory"): "billing" is not allowed; give module:function '
+        "inside the code folder, e.g. orders:process",
     ),
     (
         "unknown encryption",
@@ -310,7 +311,7 @@ def test_defaults_fill_every_key_the_stack_leaves_out():
         30,
         256,
         5,
-        "orders",
+        "orders:process",
     )
     assert consumer.visibility_timeout_seconds == 180
     assert (config.fifo, config.encryption, config.idempotency, config.production) == (

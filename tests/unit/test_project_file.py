@@ -91,9 +91,12 @@ def test_there_is_a_dev_stack():
     assert (ROOT / "Pulumi.dev.yaml").is_file()
 
 
-def test_the_processors_config_accepts_are_exactly_those_the_handlers_register():
-    registered = set(re.findall(r'@register\("([^"]+)"\)', (ROOT / "handlers" / "processors.py").read_text()))
-    assert registered == set(defaults.PROCESSORS)
+def test_the_default_processor_is_a_function_the_example_code_folder_defines():
+    from components import team_code
+
+    folder, error = team_code.resolve(ROOT, defaults.CODE_PATH, "messaging:codePath")
+    assert error is None
+    assert team_code.check_processor(folder, defaults.PROCESSOR, "processor") is None
 
 
 def test_the_handlers_fallbacks_equal_the_program_defaults():

@@ -202,7 +202,7 @@ def test_every_lambda_is_arm64_with_json_logs_into_a_retained_group_and_partial_
         assert groups[function.inputs["loggingConfig"]["logGroup"]].inputs["retentionInDays"] > 0
     visibility = {q.outputs["arn"]: q.inputs.get("visibilityTimeoutSeconds") for q in d.of_type("aws:sqs/queue:Queue")}
     mappings = d.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
-    assert len(mappings) == len([f for f in functions.values() if f.inputs["handler"] == "consumer.handler"])
+    assert len(mappings) == len([f for f in functions.values() if f.inputs["handler"] == "handlers.consumer.handler"])
     for esm in mappings:
         assert esm.inputs["functionResponseTypes"] == ["ReportBatchItemFailures"]
         assert visibility[esm.inputs["eventSourceArn"]] >= 6 * functions[esm.inputs["functionName"]].inputs["timeout"]

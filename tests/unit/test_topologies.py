@@ -82,7 +82,7 @@ def test_consumer_event_source_mapping_reports_partial_batch_failures_with_the_c
 def test_consumer_function_runs_the_shared_consumer_handler_on_arm64_with_json_logs(deploy):
     d = deploy("fanout")
     function = d.named("notifications-function")
-    assert function.inputs["handler"] == "consumer.handler"
+    assert function.inputs["handler"] == "handlers.consumer.handler"
     assert function.inputs["runtime"] == defaults.LAMBDA_RUNTIME
     assert function.inputs["architectures"] == ["arm64"]
     assert function.inputs["role"] == d.output("notifications-role", "arn")
@@ -93,7 +93,7 @@ def test_consumer_function_runs_the_shared_consumer_handler_on_arm64_with_json_l
     assert function.inputs["environment"] == {
         "variables": {
             "MESSAGING_CONSUMER": "notifications",
-            "MESSAGING_PROCESSOR": "orders",
+            "MESSAGING_PROCESSOR": "orders:process",
             "MESSAGING_FIFO": "false",
             "POWERTOOLS_SERVICE_NAME": "notifications",
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -148,7 +148,7 @@ def test_point_to_point_producer_sends_straight_to_the_one_queue(deploy):
     assert len(d.of_type(QUEUE)) == 2  # the queue and its DLQ, nothing else
     assert d.of_type(SUBSCRIPTION) == [] and d.of_type(RULE) == []
     producer = d.named("producer-function")
-    assert producer.inputs["handler"] == "producer.handler"
+    assert producer.inputs["handler"] == "handlers.producer.handler"
     assert producer.inputs["environment"]["variables"] == {
         "MESSAGING_CHANNEL": "sqs",
         "MESSAGING_TARGET": d.output("inventory-queue", "url"),

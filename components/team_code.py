@@ -1,0 +1,150 @@
+"""The team's code folder (`messaging:codePath`): where it is, what it ships, and
+whether a consumer's `processor` reference can work, checked without importing it.
+
+Pure (no Pulumi): it reads files only. A processor reference `module:function`
+is checked by parsing the module's source with `ast`: the module exists in the
+folder, the function is defined at its top level, and it takes exactly one
+positional parameter (the envelope). Nothing of the team's code runs at deploy time.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from components import defaults
+
+# What never goes into a function's archive: tests, caches, the dependency list (it becomes a layer).
+_SKIPPED_DIRS = frozenset({"__pycache__", "tests", "test", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
+_SKIPPED_SUFFIXES = (".pyc", ".pyo")
+
+
+_REFERENCE = "give module:function inside the code folder, e.g. orders:process"
+
+
+def _show(value: object) -> str:
+    """A config value as the user wrote it (JSON), for error messages."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _is_test_file(name: str) -> bool:
+    return name == "conftest.py" or (name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")))
+
+
+@dataclass(frozen=True)
+class CodeFolder:
+    root: Path  # absolute, resolved
+
+    @property
+    def requirements(self) -> Path | None:
+        path = self.root / defaults.REQUIREMENTS_FILE
+        return path if path.is_file() else None
+
+    def files(self) -> dict[str, Path]:
+        """Archive path -> file, for every file the functions ship (no tests, no caches, sorted)."""
+        found: dict[str, Path] = {}
+        for path in sorted(self.root.rglob("*")):
+            rel = path.relative_to(self.root)
+            if not path.is_file() or any(p in _SKIPPED_DIRS or p.startswith(".") for p in rel.parts):
+                continue
+            if path.name.endswith(_SKIPPED_SUFFIXES) or _is_test_file(path.name):
+                continue
+            if rel.as_posix() == defaults.REQUIREMENTS_FILE:
+                continue
+            found[rel.as_posix()] = path
+        return found
+
+    def modules(self) -> list[str]:
+        """Importable module names (dotted), for error messages."""
+        names = []
+        for rel in self.files():
+            if rel.endswith(".py"):
+                dotted = rel[: -len(".py")].replace("/", ".")
+                names.append(dotted.removesuffix(".__init__"))
+        return sorted(names)
+
+    def module_file(self, module: str) -> Path | None:
+        base = self.root.joinpath(*module.split("."))
+        for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
+
+
+def resolve(project_dir: Path, value: object, key: str) -> tuple[CodeFolder | None, str | None]:
+    """(folder, None) or (None, error naming key, value and what is allowed)."""
+    allowed = "give a folder inside the project, relative to its root (where Pulumi.yaml is), e.g. app"
+    if not isinstance(value, str) or not value.strip():
+        return None, f"{key}: {_show(value)} is not allowed; {allowed}"
+    given = Path(value)
+    # Normalised, not resolved: a symlinked folder inside the project counts as inside.
+    project = Path(os.path.abspath(project_dir))
+    root = Path(os.path.normpath(project / given))
+    if given.is_absolute() or (root != project and project not in root.parents):
+        return None, f"{key}: {_show(value)} is outside the project ({project}); {allowed}"
+    if not root.is_dir():
+        return None, f"{key}: {_show(value)} does not exist in the project ({root} is not a folder); {allowed}"
+    runtime = defaults.HANDLERS_DIR
+    if (root / runtime).is_dir() or (root / f"{runtime}.py").is_file():
+        return None, (
+            f"{key}: {_show(value)} holds a module named {_show(runtime)}, the name of the shared runtime package; "
+            "rename it"
+        )
+    return CodeFolder(root), None
+
+
+def _positional_parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[int, int, bool]:
+    """(required positional, optional positional, has *args) of a function definition."""
+    args = function.args
+    positional = len(args.posonlyargs) + len(args.args)
+    optional = len(args.defaults)
+    return positional - optional, optional, args.vararg is not None
+
+
+def check_processor(folder: CodeFolder, reference: object, where: str) -> str | None:
+    """None when `reference` names a usable processor in `folder`, else the error.
+
+    `where` names the consumer and key, e.g. "messaging:consumers[0] (inventory).processor".
+    """
+    if not isinstance(reference, str) or reference.count(":") != 1:
+        return f"{where}: {_show(reference)} is not allowed; {_REFERENCE}"
+    module, function = reference.split(":")
+    if not module or not function or not all(part.isidentifier() for part in module.split(".")):
+        return f"{where}: {_show(reference)} is not allowed; {_REFERENCE}"
+    if not function.isidentifier():
+        return f"{where}: {_show(reference)}: {function!r} is not a Python function name"
+    source_file = folder.module_file(module)
+    if source_file is None:
+        found = ", ".join(folder.modules()) or "none"
+        return f"{where}: {_show(reference)}: no module {_show(module)} in {folder.root}; modules found: {found}"
+    try:
+        tree = ast.parse(source_file.read_text(encoding="utf-8"), filename=str(source_file))
+    except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
+        return f"{where}: {_show(reference)}: {source_file} cannot be parsed: {exc}"
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    definition = functions.get(function)
+    if definition is None:
+        found = ", ".join(sorted(functions)) or "none"
+        return (
+            f"{where}: {_show(reference)}: {module} defines no top-level function {_show(function)}; "
+            f"functions found: {found}"
+        )
+    if isinstance(definition, ast.AsyncFunctionDef):
+        return f"{where}: {_show(reference)}: {function} is async; a processor is a plain function of one envelope"
+    required, optional, varargs = _positional_parameters(definition)
+    keyword_only = [
+        a.arg for a, d in zip(definition.args.kwonlyargs, definition.args.kw_defaults, strict=True) if d is None
+    ]
+    if required > 1 or (required == 0 and optional == 0 and not varargs) or keyword_only:
+        shown = ast.unparse(definition.args)
+        return (
+            f"{where}: {_show(reference)}: {function}({shown}) must take exactly one positional parameter "
+            "(the envelope)"
+        )
+    return None
