@@ -64,3 +64,19 @@ def test_a_team_consumer_gets_its_messages_and_dead_letters_exactly_the_bad_ones
     assert report["details"]["functions"][report["details"]["consumers"]["shipping"]["function"]] == (
         "handlers.consumer.handler"
     )
+
+
+def test_the_emulator_runs_the_team_code_with_its_layer_packages(team_project, tmp_path_factory, monkeypatch):
+    from wheels import local_wheels
+
+    folder = local_wheels(tmp_path_factory.mktemp("wheels"))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(folder))
+    (team_project / "team" / "requirements.txt").write_text("tinypure\n")
+    (team_project / "team" / "stamped.py").write_text(
+        "import tinypure\n\n\ndef process(envelope):\n    if tinypure.NAME != 'tinypure':\n        raise RuntimeError\n"
+    )
+    stack_file = write_stack(team_project, [{"name": "stamped", "processor": "stamped:process"}], "point-to-point",
+                             codePath="team")  # fmt: skip
+    report = emulator.run(stack=STACK, project_dir=team_project, stack_file=stack_file, messages=[order("l-1", "X")])
+    assert report["consumers"]["stamped"] == {"processed": ["l-1"], "dead_lettered": []}
