@@ -42,7 +42,7 @@ class ConsumerComponentArgs:
     idempotency_table_arn: pulumi.Input[str] | None = None
     idempotency_ttl_seconds: int = defaults.IDEMPOTENCY_TTL_SECONDS
     kms_key_arn: pulumi.Input[str] | None = None
-    code_root: Path  # the team's code folder, shipped beside the runtime
+    code_root: Path | None = None  # the team's code folder, shipped beside the runtime; None: the runtime alone
     layer_zip: Path | None = None  # the team's dependencies as a layer zip
 
 

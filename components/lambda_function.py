@@ -37,13 +37,14 @@ def powertools_layer_parameter() -> str:
     )
 
 
-def archive_files(code_path: Path) -> dict[str, Path]:
-    """Archive path -> file: the runtime package's modules, then the team's files."""
+def archive_files(code_path: Path | None) -> dict[str, Path]:
+    """Archive path -> file: the runtime package's modules, then the team's files (if it has a folder)."""
     runtime = {f"{defaults.HANDLERS_DIR}/{path.name}": path for path in sorted(HANDLERS_PATH.glob("*.py"))}
-    return {**runtime, **CodeFolder(code_path).files()}
+    team = CodeFolder(code_path).files() if code_path is not None else {}
+    return {**runtime, **team}
 
 
-def code_archive(code_path: Path) -> pulumi.AssetArchive:
+def code_archive(code_path: Path | None) -> pulumi.AssetArchive:
     return pulumi.AssetArchive({rel: pulumi.FileAsset(str(path)) for rel, path in archive_files(code_path).items()})
 
 
@@ -61,7 +62,7 @@ class FunctionSpec:
     environment: Mapping[str, pulumi.Input[str]]
     log_retention_days: int
     tags: Mapping[str, str]
-    code_root: Path  # the team's code folder, shipped beside the runtime
+    code_root: Path | None  # the team's code folder, shipped beside the runtime; None: the runtime alone
     layer_zip: Path | None  # the team's dependencies as a layer zip, or None
 
 

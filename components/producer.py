@@ -28,7 +28,7 @@ class ProducerArgs:
     # routes behind it, so nothing is published into a topic or bus that delivers nowhere.
     wait_for: Sequence[pulumi.Resource] = ()
     kms_key_arn: pulumi.Input[str] | None = None
-    code_root: Path  # the team's code folder, shipped beside the runtime
+    code_root: Path | None = None  # the team's code folder, shipped beside the runtime; None: the runtime alone
     layer_zip: Path | None = None  # the team's dependencies as a layer zip
 
 

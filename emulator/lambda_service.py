@@ -287,6 +287,12 @@ class LambdaService:
                 del registry[k]
             registry.update(saved_loggers)
 
+    def new_execution_environment(self, fn: Function) -> None:
+        """Forget ``fn``'s loaded modules and logger: its next invocation is a cold start (new settings)."""
+        self._modules.pop(fn.name, None)
+        self._sandboxes.pop(fn.name, None)
+        self._loggers.pop(fn.name, None)
+
     def _lambda_env(self, fn: Function) -> dict[str, str]:
         env = {
             "AWS_REGION": self.region,

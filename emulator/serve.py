@@ -195,8 +195,7 @@ class ServedStack:
 
         def cold_start(fn) -> None:
             # New settings take effect on a new execution environment: the handler's modules load again.
-            self.service._modules.pop(fn.name, None)
-            self.service._sandboxes.pop(fn.name, None)
+            self.service.new_execution_environment(fn)
 
         self.endpoint = Endpoint(self.port, self.lock, LambdaApi(self.mocks, observed_invoke, cold_start))
         self.endpoint.start()

@@ -27,7 +27,7 @@ def _scenario(served: Served, tmp_path, consumers: list[str]) -> dict:
     fixed = served.outputs["consumers"][consumers[0]]
     served.wait_for("the DLQ alarm", lambda: served.alarm_state(fixed["dlqUrl"]) == "ALARM")
     seen["status_before"] = served.ops("status")[1]
-    served.set_processor(consumers[0], "accept-all")
+    served.set_processor(consumers[0], "audit:record")  # the fix: a processor that accepts every order
     code, seen["redrive"], err = served.ops("dlq", "redrive", consumers[0], "--wait")
     assert code == 0, err
     deleted = {"QueueName": fixed["queueUrl"].rsplit("/", 1)[-1]}

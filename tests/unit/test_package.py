@@ -117,6 +117,9 @@ def test_a_second_program_that_only_imports_the_package_declares_two_consumers_i
     program = tmp_path / "shop-infra"
     program.mkdir()
     (program / "__main__.py").write_text(SECOND_PROGRAM)
+    # Its own code folder (codePath defaults to app/): the consumers' default processor, orders:process.
+    (program / "app").mkdir()
+    shutil.copy(ROOT / "app" / "orders.py", program / "app" / "orders.py")
     runner = RUNNER.format(site=str(installed), tests=str(TESTS), region=REGION, main=str(program / "__main__.py"))
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(runner)], cwd=program, capture_output=True, text=True, check=False
