@@ -80,11 +80,10 @@ def run(n: int = 1000) -> str:
             os.environ["MESSAGING_CHANNEL"] = channel
             os.environ["MESSAGING_TARGET"] = {"sqs": "https://q", "sns": "arn:aws:sns:::t", "events": "bus"}[channel]
             os.environ["MESSAGING_FIFO"] = "true" if fifo else "false"
-            with quiet():
-                publisher = cold_start("publisher")
-            publisher._api = recorder  # the channel client this execution environment would have made
             batch = messages(n, distribution, seed=42)
-            with quiet():
+            with quiet():  # one block: the logger keeps writing to the stream it found at the cold start
+                publisher = cold_start("publisher")
+                publisher._api = recorder  # the channel client this execution environment would have made
                 result = publisher.publish(batch)
             assert len(result["sent"]) == n and not result["failed"]
             size_of: dict[str, int] = {}
