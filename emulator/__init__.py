@@ -9,6 +9,8 @@ the report's contract.
 
 from .errors import EmulatorError, ProgramError
 from .messages import demo_orders, load_messages
-from .runner import format_summary, run
+from .report import format_summary
+from .runner import run
+from .stack import Stack
 
-__all__ = ["EmulatorError", "ProgramError", "demo_orders", "format_summary", "load_messages", "run"]
+__all__ = ["EmulatorError", "ProgramError", "Stack", "demo_orders", "format_summary", "load_messages", "run"]

@@ -8,12 +8,12 @@ import json
 import sys
 import traceback
 
+from components.defaults import TOPOLOGIES
+
 from .errors import EmulatorError
 from .messages import demo_orders, load_messages
 from .runner import format_summary, run
 from .serve import DEFAULT_PORT, serve
-
-TOPOLOGIES = ("point-to-point", "fanout", "eventbridge")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -2,7 +2,7 @@
 
 moto's Lambda runs function code only in Docker, and the emulator records the
 program's functions and event source mappings instead of creating them in
-moto (see ``emulator.mocks``). So the served endpoint answers these Lambda
+moto (see ``emulator.aws.lambda_``). So the served endpoint answers these Lambda
 calls itself, from what the program declared, in the REST-JSON shapes of the
 Lambda API (2015-03-31):
 
@@ -30,7 +30,7 @@ import uuid
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote
 
-from .mocks import AwsMocks, Function
+from .aws import AwsMocks, Function
 
 _FUNCTION = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)(?P<rest>/.*)?$")
 _MAPPING = re.compile(r"^/2015-03-31/event-source-mappings/?(?P<uuid>[^/]*)$")

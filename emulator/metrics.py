@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 from unittest import mock
 
-from .mocks import AwsMocks
+from .aws import AwsMocks
 
 
 class ServiceMetrics:

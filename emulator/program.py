@@ -23,8 +23,8 @@ from pulumi.runtime import config as pulumi_config
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 
+from .aws import AwsMocks
 from .errors import EmulatorError, ProgramError
-from .mocks import AwsMocks
 
 
 @contextlib.contextmanager

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .mocks import AwsMocks, Route
-from .policies import Verdict, allows, key_allows_service
+from .aws import AwsMocks, Route
+from .policy import Verdict, key_policy_allows, resource_policy_allows
 
 SERVICE = {"sns-subscription": "sns.amazonaws.com", "eventbridge-target": "events.amazonaws.com"}
 
@@ -35,11 +35,6 @@ class BlockedRoute:
         return {k: v for k, v in asdict(self).items()}
 
 
-def _queue_policy(mocks: AwsMocks, url: str) -> str | None:
-    attrs = mocks.c["sqs"].get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    return attrs.get("Policy")
-
-
 def check_delivery(mocks: AwsMocks, kind: str, source_arn: str, queue_arn: str, *, as_dlq: bool = False) -> Verdict:
     """Would ``kind``'s service deliver from ``source_arn`` into ``queue_arn``?"""
     service = SERVICE[kind]
@@ -50,7 +45,7 @@ def check_delivery(mocks: AwsMocks, kind: str, source_arn: str, queue_arn: str, 
     fifo = attrs.get("FifoQueue") == "true"
     if as_dlq and kind == "eventbridge-target" and fifo:
         return Verdict(False, "an EventBridge target dead-letter queue must be a standard queue")
-    verdict = allows(
+    verdict = resource_policy_allows(
         attrs.get("Policy"),
         service=service,
         action="sqs:SendMessage",
@@ -72,7 +67,7 @@ def check_delivery(mocks: AwsMocks, kind: str, source_arn: str, queue_arn: str, 
             )
         if rec is None:
             return Verdict(False, f"{queue['name']} is encrypted with key {key!r}, which the program did not declare")
-        kv = key_allows_service(
+        kv = key_policy_allows(
             rec["policy"],
             service=service,
             actions=("kms:GenerateDataKey", "kms:Decrypt"),
@@ -117,7 +112,7 @@ def ordering_warnings(mocks: AwsMocks) -> list[str]:
     """
     warnings = []
     for route in mocks.routes:
-        then = allows(
+        then = resource_policy_allows(
             route.detail.get("policy_at_creation"),
             service=SERVICE[route.kind],
             action="sqs:SendMessage",

@@ -80,7 +80,7 @@ class _Poller(threading.Thread):
                 busy = 0
                 for m, fn, stats in served.active:
                     try:
-                        busy += served.service._poll_once(m, fn, stats)
+                        busy += served.service.poller.poll_once(m, fn, stats)
                     except Exception as exc:  # noqa: BLE001 - reported once, the service keeps running
                         line = f"emulator: {m.resource}: {exc}"
                         if line not in self.errors:
@@ -137,16 +137,16 @@ class ServedStack:
     def _start(self) -> None:
         from moto import mock_aws  # noqa: PLC0415 - moto loads when a stack is served
 
+        from .aws import AwsMocks, aws_semantics  # noqa: PLC0415
         from .endpoint import Endpoint  # noqa: PLC0415
         from .lambda_api import LambdaApi  # noqa: PLC0415
         from .lambda_service import LambdaService  # noqa: PLC0415
         from .message_moves import MessageMoves  # noqa: PLC0415
         from .metrics import ServiceMetrics  # noqa: PLC0415
-        from .mocks import AwsMocks  # noqa: PLC0415
         from .program import run_program  # noqa: PLC0415
         from .replays import aws_replays  # noqa: PLC0415
         from .routes import enforce, ordering_warnings  # noqa: PLC0415
-        from .runner import _aws_semantics, _patched_environ, default_project_dir  # noqa: PLC0415
+        from .stack import default_project_dir, patched_environ  # noqa: PLC0415
 
         root = Path(self.project_dir).absolute() if self.project_dir else default_project_dir()
         project = project_name(root)
@@ -154,9 +154,9 @@ class ServedStack:
         self.region = config.get("aws:region") or "us-east-1"
         self.topology = config.get(f"{project}:topology", "")
         enter = self._stack.enter_context
-        enter(_patched_environ(self.region))
+        enter(patched_environ(self.region))
         enter(mock_aws())
-        enter(_aws_semantics())
+        enter(aws_semantics())
         self.mocks = AwsMocks(self.region)
         self.moves = enter(MessageMoves(self.mocks.account, self.region).installed())
         enter(aws_replays())
@@ -165,19 +165,11 @@ class ServedStack:
         self.warnings = ordering_warnings(self.mocks)
         self.blocked = enforce(self.mocks)
         self.service = LambdaService(self.mocks, root, log_sink=self.log_sink)
-        self.service.retry_at_once = not self.real_time
-        self.warnings += self.service.mapping_warnings()
-        consumers = self.service.consumers()
-        self.consumers = [stats for _, _, stats in consumers]
-        self.active = [(m, fn, s) for m, fn, s in consumers if m.enabled]
-        for m, fn, _ in self.active:
-            verdict = self.service.iam.check_mapping(fn, self.mocks.queues[m.queue_arn])
-            if not verdict.allowed:
-                raise EmulatorError(
-                    f"event source mapping {m.resource!r} cannot poll {self.mocks.queues[m.queue_arn]['name']}: "
-                    f"{verdict.reason} (AWS refuses to create the mapping)"
-                )
-        invoke = self.service.invoke
+        self.service.poller.retry_at_once = not self.real_time
+        self.warnings += self.service.poller.mapping_warnings()
+        self.consumers = self.service.poller.start()
+        self.active = self.service.poller.active
+        invoke = self.service.sandbox.invoke
         consumer_of = {s.function: s.name for s in self.consumers}
         producer = self.service.producer()
 
@@ -191,11 +183,11 @@ class ServedStack:
                 self.sent.extend(str(i) for i in result.get("sent") or [])
             return result
 
-        self.service.invoke = observed_invoke
+        self.service.sandbox.invoke = observed_invoke  # the poller invokes through it too
 
         def cold_start(fn) -> None:
             # New settings take effect on a new execution environment: the handler's modules load again.
-            self.service.new_execution_environment(fn)
+            self.service.sandbox.new_execution_environment(fn)
 
         self.endpoint = Endpoint(self.port, self.lock, LambdaApi(self.mocks, observed_invoke, cold_start))
         self.endpoint.start()
@@ -210,7 +202,7 @@ class ServedStack:
         self.poller.join()
 
     def _note_replay(self, consumer: str, body: Any) -> None:
-        from .lambda_service import envelope_id  # noqa: PLC0415
+        from .poller import envelope_id  # noqa: PLC0415
 
         try:
             event = json.loads(body)
@@ -227,11 +219,11 @@ class ServedStack:
         return self.endpoint.url
 
     def publish_metrics(self) -> None:
-        from .runner import _queue_alarms  # noqa: PLC0415
+        from .report import queue_alarms  # noqa: PLC0415
 
         self.metrics.publish()
         self.metrics.evaluate_alarms(
-            lambda: _queue_alarms(self.mocks, lambda arn: len(self.service.peek_queue_ids(arn)))
+            lambda: queue_alarms(self.mocks, lambda arn: len(self.service.poller.peek_queue_ids(arn)))
         )
 
     def report(self) -> dict[str, Any]:
@@ -245,7 +237,7 @@ class ServedStack:
             }
             reached: set[str] = set()
             for s in sorted(self.consumers, key=lambda c: c.name):
-                dead = self.service.peek_queue_ids(s.dlq_arn) if s.dlq_arn else []
+                dead = self.service.poller.peek_queue_ids(s.dlq_arn) if s.dlq_arn else []
                 out["consumers"][s.name] = {
                     "processed": list(s.processed),
                     "dead_lettered": dead,

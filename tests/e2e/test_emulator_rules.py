@@ -9,9 +9,8 @@ import json
 import pytest
 from e2e_support import ROOT  # noqa: F401 - puts the project on sys.path
 
-from emulator.iam import identity_allows
 from emulator.matching import UnsupportedPattern, matches
-from emulator.policies import allows, key_allows_service
+from emulator.policy import identity_policy_allows, key_policy_allows, resource_policy_allows
 
 QUEUE = "arn:aws:sqs:eu-west-1:123456789012:orders"
 TOPIC = "arn:aws:sns:eu-west-1:123456789012:events"
@@ -80,7 +79,7 @@ def send_policy(condition, *extra, principal=None, resource=QUEUE, action="sqs:S
 
 
 def sns_may_send(policy, source=TOPIC):
-    return allows(
+    return resource_policy_allows(
         json.dumps(policy),
         service="sns.amazonaws.com",
         action="sqs:SendMessage",
@@ -140,7 +139,7 @@ def test_queue_policies_allow_exactly_the_scoped_source(policy, source, allowed)
 def test_no_policy_and_bad_json_block_with_a_reason():
     assert (
         "no resource policy"
-        in allows(
+        in resource_policy_allows(
             None,
             service="sns.amazonaws.com",
             action="sqs:SendMessage",
@@ -151,7 +150,7 @@ def test_no_policy_and_bad_json_block_with_a_reason():
     )
     assert (
         "not valid JSON"
-        in allows(
+        in resource_policy_allows(
             "{",
             service="sns.amazonaws.com",
             action="sqs:SendMessage",
@@ -173,8 +172,8 @@ def test_key_policies_must_grant_both_kms_actions_to_the_service():
     grant = dict(
         service="sns.amazonaws.com", actions=("kms:GenerateDataKey", "kms:Decrypt"), source_arn=TOPIC, account=ACCOUNT
     )
-    assert key_allows_service(key(["kms:GenerateDataKey*", "kms:Decrypt"]), **grant).allowed
-    assert not key_allows_service(key(["kms:Decrypt"]), **grant).allowed
+    assert key_policy_allows(key(["kms:GenerateDataKey*", "kms:Decrypt"]), **grant).allowed
+    assert not key_policy_allows(key(["kms:Decrypt"]), **grant).allowed
 
 
 @pytest.mark.parametrize(
@@ -196,4 +195,4 @@ def test_identity_policies_need_action_and_resource(action, resource, allowed):
             {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"},
         ]
     }
-    assert identity_allows([json.dumps(policy)], action, resource).allowed is allowed
+    assert identity_policy_allows([json.dumps(policy)], action, resource).allowed is allowed

@@ -19,15 +19,13 @@ on the queue (and ``kms:Decrypt`` on its key).
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 from botocore.handlers import BUILTIN_HANDLERS
 
-from .matching import glob_match
-from .mocks import AwsMocks, Function
-from .policies import Verdict, _as_list, _conditions
+from .aws import AwsMocks, Function
+from .policy import Verdict, identity_policy_allows
 
 # Batch APIs are authorized as their single-message action.
 _ACTION_ALIASES = {
@@ -39,33 +37,6 @@ _ACTION_ALIASES = {
 }
 _DENIED_CODE = {"sqs": "AccessDenied", "sns": "AuthorizationError"}
 _ALWAYS_ALLOWED = {("sts", "GetCallerIdentity")}
-
-
-def identity_allows(policies: list[Any], action: str, resource: str) -> Verdict:
-    statements = []
-    for doc in policies:
-        if isinstance(doc, str):
-            doc = json.loads(doc)
-        statements.extend(s for s in _as_list((doc or {}).get("Statement")) if isinstance(s, dict))
-
-    def applies(stmt: dict) -> bool:
-        if "NotAction" in stmt:
-            if any(glob_match(a, action, True) for a in _as_list(stmt["NotAction"])):
-                return False
-        elif not any(glob_match(a, action, True) for a in _as_list(stmt.get("Action"))):
-            return False
-        if "NotResource" in stmt:
-            return not any(glob_match(r, resource) for r in _as_list(stmt["NotResource"]))
-        return any(glob_match(r, resource) for r in _as_list(stmt.get("Resource")))
-
-    context = {"aws:SecureTransport": "true"}
-    for stmt in statements:
-        if stmt.get("Effect") == "Deny" and applies(stmt) and _conditions(stmt, context, unknown=True)[0]:
-            return Verdict(False, f"explicitly denied by {stmt.get('Sid') or 'a statement'}")
-    for stmt in statements:
-        if stmt.get("Effect") == "Allow" and applies(stmt) and _conditions(stmt, context, unknown=False)[0]:
-            return Verdict(True, f"allowed by {stmt.get('Sid') or 'a statement'}")
-    return Verdict(False, "no statement allows it")
 
 
 class IamEnforcer:
@@ -171,7 +142,7 @@ class IamEnforcer:
             self.unchecked.add(f"{prefix}:{op}")
             return
         for action, resource in needs:
-            verdict = identity_allows(policies, action, resource)
+            verdict = identity_policy_allows(policies, action, resource)
             if not verdict.allowed:
                 role = (fn.role or "?").rsplit("/", 1)[-1]
                 message = (
@@ -192,7 +163,7 @@ class IamEnforcer:
         if key:
             needs.append(("kms:Decrypt", key))
         for action, resource in needs:
-            if not identity_allows(policies, action, resource).allowed:
+            if not identity_policy_allows(policies, action, resource).allowed:
                 return Verdict(False, f"the execution role does not allow {action} on {resource}")
         return Verdict(True, "ok")
 

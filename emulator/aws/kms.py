@@ -1,0 +1,74 @@
+"""KMS: customer managed keys, aliases and key policies (kept for the delivery checks)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import EmulatorError
+from .base import boolean, json_text, refuse_keys
+
+if TYPE_CHECKING:
+    from .dispatch import AwsMocks
+
+
+def kms_key(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    refuse_keys(
+        typ,
+        name,
+        inputs,
+        {
+            "description",
+            "policy",
+            "enableKeyRotation",
+            "deletionWindowInDays",
+            "keyUsage",
+            "customerMasterKeySpec",
+            "tags",
+            "isEnabled",
+            "rotationPeriodInDays",
+            "multiRegion",
+            "bypassPolicyLockoutSafetyCheck",
+        },
+    )
+    kwargs: dict[str, Any] = {}
+    if inputs.get("description"):
+        kwargs["Description"] = inputs["description"]
+    if inputs.get("policy"):
+        kwargs["Policy"] = json_text(inputs["policy"])
+    meta = m.c["kms"].create_key(**kwargs)["KeyMetadata"]
+    if boolean(inputs.get("enableKeyRotation", False)):
+        m.c["kms"].enable_key_rotation(KeyId=meta["KeyId"])
+    m.kms_keys[meta["KeyId"]] = {"arn": meta["Arn"], "policy": kwargs.get("Policy"), "resource": name}
+    return meta["KeyId"], {"arn": meta["Arn"], "keyId": meta["KeyId"], "id": meta["KeyId"]}
+
+
+def kms_alias(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    refuse_keys(typ, name, inputs, {"name", "namePrefix", "targetKeyId"})
+    aname = m.physical_name(typ, name, inputs)
+    if not aname.startswith("alias/"):
+        aname = f"alias/{aname}"
+    target = inputs["targetKeyId"]
+    kid = target.rsplit("/", 1)[-1] if target.startswith("arn:") else target
+    m.c["kms"].create_alias(AliasName=aname, TargetKeyId=kid)
+    m.kms_aliases[aname] = kid
+    arn = m.arn("kms", aname)
+    return aname, {"arn": arn, "name": aname, "id": aname, "targetKeyArn": m.kms_keys.get(kid, {}).get("arn")}
+
+
+def kms_key_policy(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    refuse_keys(typ, name, inputs, {"keyId", "policy", "bypassPolicyLockoutSafetyCheck"})
+    _, rec = m.resolve_kms_key(inputs["keyId"])
+    if rec is None:
+        raise EmulatorError(f"{typ} {name!r}: key {inputs['keyId']!r} is not a key the program declared")
+    policy = json_text(inputs["policy"])
+    kid = rec["arn"].rsplit("/", 1)[-1]
+    m.c["kms"].put_key_policy(KeyId=kid, PolicyName="default", Policy=policy)
+    rec["policy"] = policy
+    return kid, {"id": kid}
+
+
+RESOURCES = {
+    "aws:kms/key:Key": kms_key,
+    "aws:kms/alias:Alias": kms_alias,
+    "aws:kms/keyPolicy:KeyPolicy": kms_key_policy,
+}

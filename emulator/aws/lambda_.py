@@ -1,0 +1,159 @@
+"""Lambda: functions, layers, event source mappings and permissions, recorded rather than created in moto.
+
+moto's Lambda runs code only in Docker; ``emulator.sandbox`` runs the recorded
+functions and ``emulator.poller`` plays their event source mappings.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+from ..errors import EmulatorError
+from .base import boolean, num, refuse_keys
+
+if TYPE_CHECKING:
+    from .dispatch import AwsMocks
+
+
+@dataclass
+class Function:
+    resource: str  # Pulumi logical name
+    name: str  # physical name
+    arn: str
+    handler: str
+    environment: dict[str, str]
+    role: str | None
+    timeout: int
+    memory: int
+    code: Any  # the declared code archive (FileArchive / AssetArchive)
+    log_group: str
+    layers: list[str] = field(default_factory=list)  # layer version ARNs, in order
+    runtime: str | None = None  # as declared (e.g. python3.13)
+
+
+@dataclass
+class Mapping:
+    resource: str
+    uuid: str
+    queue_arn: str
+    function: str  # name or ARN as declared
+    batch_size: int
+    window: int
+    report_batch_item_failures: bool
+    enabled: bool
+    max_concurrency: int | None
+
+
+def function(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    if inputs.get("packageType") == "Image" or inputs.get("imageUri"):
+        raise EmulatorError(f"{typ} {name!r}: container-image functions are not emulated")
+    if not inputs.get("handler"):
+        raise EmulatorError(f"{typ} {name!r}: no handler")
+    fname = m.physical_name(typ, name, inputs)
+    arn = m.arn("lambda", f"function:{fname}")
+    env = {str(k): str(v) for k, v in ((inputs.get("environment") or {}).get("variables") or {}).items()}
+    code = inputs.get("code")
+    if code is None:
+        raise EmulatorError(f"{typ} {name!r}: no code (AWS refuses a Zip function without its code archive)")
+    if not isinstance(code, (pulumi.FileArchive, pulumi.AssetArchive)):
+        raise EmulatorError(
+            f"{typ} {name!r}: code must be a FileArchive or AssetArchive of the handlers (got {type(code).__name__})"
+        )
+    log_group = ((inputs.get("loggingConfig") or {}).get("logGroup")) or f"/aws/lambda/{fname}"
+    m.functions.append(
+        Function(
+            resource=name,
+            name=fname,
+            arn=arn,
+            handler=str(inputs["handler"]),
+            environment=env,
+            role=inputs.get("role"),
+            timeout=num(inputs.get("timeout", 3)),
+            memory=num(inputs.get("memorySize", 128)),
+            code=code,
+            log_group=log_group,
+            layers=[str(arn) for arn in inputs.get("layers") or []],
+        )
+    )
+    return fname, {
+        "arn": arn,
+        "name": fname,
+        "id": fname,
+        "invokeArn": (f"arn:{m.partition}:apigateway:{m.region}:lambda:path/2015-03-31/functions/{arn}/invocations"),
+        "qualifiedArn": f"{arn}:$LATEST",
+        "version": "$LATEST",
+        "qualifiedInvokeArn": f"{arn}:$LATEST",
+    }
+
+
+def layer_version(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    layer = str(inputs.get("layerName") or name)
+    version = 1 + sum(1 for arn in m.layers if arn.rsplit(":", 1)[0].endswith(f":layer:{layer}"))
+    arn = m.arn("lambda", f"layer:{layer}:{version}")
+    m.layers[arn] = inputs.get("code")
+    return arn, {"arn": arn, "layerArn": arn.rsplit(":", 1)[0], "version": str(version)}
+
+
+def event_source_mapping(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    refuse_keys(
+        typ,
+        name,
+        inputs,
+        {
+            "eventSourceArn",
+            "functionName",
+            "batchSize",
+            "maximumBatchingWindowInSeconds",
+            "functionResponseTypes",
+            "scalingConfig",
+            "enabled",
+            "tags",
+        },
+    )
+    src = inputs.get("eventSourceArn") or ""
+    if src not in m.queues:
+        raise EmulatorError(
+            f"{typ} {name!r}: event source {src!r} is not an SQS queue the program declared "
+            "(only SQS event source mappings are emulated)"
+        )
+    fifo = m.queues[src]["name"].endswith(".fifo")
+    batch = num(inputs.get("batchSize", 10))
+    window = num(inputs.get("maximumBatchingWindowInSeconds", 0) or 0)
+    if batch > 10 and window < 1:
+        raise EmulatorError(f"{typ} {name!r}: batchSize {batch} > 10 needs maximumBatchingWindowInSeconds >= 1")
+    if fifo and (batch > 10 or window):
+        raise EmulatorError(f"{typ} {name!r}: a FIFO queue allows batchSize <= 10 and no batching window")
+    mc = (inputs.get("scalingConfig") or {}).get("maximumConcurrency")
+    mid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"esm:{name}"))
+    m.mappings.append(
+        Mapping(
+            resource=name,
+            uuid=mid,
+            queue_arn=src,
+            function=str(inputs.get("functionName")),
+            batch_size=batch,
+            window=window,
+            report_batch_item_failures="ReportBatchItemFailures" in (inputs.get("functionResponseTypes") or []),
+            enabled=boolean(inputs.get("enabled", True)),
+            max_concurrency=num(mc) if mc is not None else None,
+        )
+    )
+    return mid, {"uuid": mid, "id": mid, "functionArn": inputs.get("functionName"), "state": "Enabled"}
+
+
+def permission(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    sid = inputs.get("statementId") or m.physical_name(typ, name, {}, key="statementId")
+    m.permissions.append({"resource": name, **inputs, "statementId": sid})
+    return sid, {"statementId": sid, "id": sid}
+
+
+RESOURCES = {
+    "aws:lambda/function:Function": function,
+    "aws:lambda/layerVersion:LayerVersion": layer_version,
+    "aws:lambda/eventSourceMapping:EventSourceMapping": event_source_mapping,
+    "aws:lambda/permission:Permission": permission,
+}

@@ -1,0 +1,183 @@
+"""SNS: topics, topic policies and subscriptions (SQS endpoints are delivered; email and HTTP are recorded)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from typing import TYPE_CHECKING, Any, Iterator
+from unittest import mock
+
+from ..errors import EmulatorError
+from ..matching import SNS, UnsupportedPattern, matches, without_cidr
+from .base import Declared, Route, boolean, json_text, refuse_keys, sbool, tags_of
+
+RAW_DELIVERY_MAX_ATTRIBUTES = 10  # SNS drops a raw delivery to SQS with more message attributes
+
+if TYPE_CHECKING:
+    from .dispatch import AwsMocks
+
+
+def topic(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    refuse_keys(
+        typ,
+        name,
+        inputs,
+        {
+            "name",
+            "namePrefix",
+            "fifoTopic",
+            "contentBasedDeduplication",
+            "kmsMasterKeyId",
+            "tags",
+            "displayName",
+            "policy",
+            "signatureVersion",
+            "tracingConfig",
+            "archivePolicy",
+            "fifoThroughputScope",
+        },
+    )
+    fifo = boolean(inputs.get("fifoTopic", False))
+    tname = m.physical_name(typ, name, inputs, fifo=fifo)
+    attrs = {}
+    if fifo:
+        attrs["FifoTopic"] = "true"
+    if inputs.get("contentBasedDeduplication") is not None:
+        attrs["ContentBasedDeduplication"] = sbool(inputs["contentBasedDeduplication"])
+    if inputs.get("kmsMasterKeyId"):
+        attrs["KmsMasterKeyId"] = str(inputs["kmsMasterKeyId"])
+    if inputs.get("displayName"):
+        attrs["DisplayName"] = str(inputs["displayName"])
+    if inputs.get("policy"):
+        attrs["Policy"] = json_text(inputs["policy"])
+    kwargs: dict[str, Any] = {"Name": tname, "Attributes": attrs}
+    if inputs.get("tags"):
+        kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in tags_of(inputs).items()]
+    arn = m.c["sns"].create_topic(**kwargs)["TopicArn"]
+    m.topics[arn] = {"name": tname, "resource": name, "inputs": inputs, "fifo": fifo}
+    return arn, {"arn": arn, "name": tname, "id": arn, "owner": m.account}
+
+
+def topic_policy(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    refuse_keys(typ, name, inputs, {"arn", "policy"})
+    m.c["sns"].set_topic_attributes(
+        TopicArn=inputs["arn"], AttributeName="Policy", AttributeValue=json_text(inputs["policy"])
+    )
+    return inputs["arn"], {"id": inputs["arn"], "owner": m.account}
+
+
+def subscription(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    refuse_keys(
+        typ,
+        name,
+        inputs,
+        {
+            "topic",
+            "protocol",
+            "endpoint",
+            "filterPolicy",
+            "filterPolicyScope",
+            "rawMessageDelivery",
+            "redrivePolicy",
+            "confirmationTimeoutInMinutes",
+            "endpointAutoConfirms",
+        },
+    )
+    topic, protocol, endpoint = inputs.get("topic"), inputs.get("protocol"), inputs.get("endpoint")
+    if topic not in m.topics:
+        raise EmulatorError(f"{typ} {name!r}: topic {topic!r} is not a topic the program declared")
+    if protocol in ("email", "email-json", "sms", "http", "https"):
+        # Needs a human (or a web server) to confirm: recorded, never delivered.
+        arn = f"{topic}:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+        m.recorded_only.append(Declared(typ, name, inputs, arn))
+        return arn, {"arn": arn, "id": arn, "pendingConfirmation": True}
+    if protocol == "lambda":
+        raise EmulatorError(
+            f"{typ} {name!r}: SNS -> Lambda push delivery is not emulated (only SQS event source mappings are)"
+        )
+    if protocol != "sqs":
+        raise EmulatorError(f"{typ} {name!r}: protocol {protocol!r} is not emulated")
+    attrs: dict[str, str] = {}
+    if inputs.get("filterPolicy"):
+        # Scope first: moto validates the policy against the scope already set.
+        attrs["FilterPolicyScope"] = str(inputs.get("filterPolicyScope") or "MessageAttributes")
+        attrs["FilterPolicy"] = json_text(inputs["filterPolicy"])
+    if boolean(inputs.get("rawMessageDelivery", False)):
+        attrs["RawMessageDelivery"] = "true"  # moto treats any non-empty string as true
+    dlq = None
+    if inputs.get("redrivePolicy"):
+        attrs["RedrivePolicy"] = json_text(inputs["redrivePolicy"])
+        dlq = json.loads(attrs["RedrivePolicy"]).get("deadLetterTargetArn")
+    arn = m.c["sns"].subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=endpoint, Attributes=attrs, ReturnSubscriptionArn=True
+    )["SubscriptionArn"]
+    m.routes.append(
+        Route(
+            "sns-subscription",
+            name,
+            topic,
+            endpoint,
+            dlq,
+            {"arn": arn, "attributes": attrs, "policy_at_creation": m.policy_now(endpoint)},
+        )
+    )
+    return arn, {"arn": arn, "id": arn, "ownerId": m.account, "confirmationWasAuthenticated": True}
+
+
+RESOURCES = {
+    "aws:sns/topic:Topic": topic,
+    "aws:sns/topicPolicy:TopicPolicy": topic_policy,
+    "aws:sns/topicSubscription:TopicSubscription": subscription,
+}
+
+
+# ------------------------------------------------------------ moto extension
+@contextlib.contextmanager
+def aws_semantics() -> Iterator[None]:
+    """SNS as AWS answers it, where moto differs (installed for the length of a run).
+
+    * payload filter policies are matched with the documented semantics
+      (``emulator.matching``) instead of moto's matcher;
+    * moto's subscribe-time policy check lacks ``cidr``, which SNS accepts;
+    * with raw delivery, SNS drops a message carrying more than 10 attributes.
+    """
+    # moto loads when a run starts, not when the CLI parses its arguments.
+    from moto.sns.models import SNSBackend, Subscription  # noqa: PLC0415
+    from moto.sns.utils import FilterPolicyMatcher  # noqa: PLC0415
+
+    original_matches = FilterPolicyMatcher.matches
+    original_validate = SNSBackend._validate_filter_policy
+    original_deliver = Subscription.publish
+
+    def validate_filter_policy(self, value, scope):
+        return original_validate(self, without_cidr(value), scope)
+
+    def sns_matches(self, message_attributes, message):
+        if self.filter_policy and self.filter_policy_scope == "MessageBody":
+            try:
+                body = json.loads(message)
+            except ValueError:
+                return False
+            try:
+                return matches(self.filter_policy, body, SNS)
+            except UnsupportedPattern as exc:
+                raise EmulatorError(f"SNS filter policy {json.dumps(self.filter_policy)}: {exc}") from exc
+        return original_matches(self, message_attributes, message)
+
+    def deliver(self, message, message_id, *args, **kwargs):
+        attributes = kwargs.get("message_attributes") or {}
+        if (
+            self.protocol == "sqs"
+            and self.attributes.get("RawMessageDelivery") in (True, "true")
+            and len(attributes) > RAW_DELIVERY_MAX_ATTRIBUTES
+        ):
+            return None
+        return original_deliver(self, message, message_id, *args, **kwargs)
+
+    with (
+        mock.patch.object(SNSBackend, "_validate_filter_policy", validate_filter_policy),
+        mock.patch.object(FilterPolicyMatcher, "matches", sns_matches),
+        mock.patch.object(Subscription, "publish", deliver),
+    ):
+        yield

@@ -1,0 +1,348 @@
+"""The function sandbox: runs one declared Lambda function's handler in this process, as Lambda would.
+
+* each function is loaded from its code archive exactly as deployed (the
+  ``handlers`` runtime package beside the team's code folder), plus the
+  packages of the program's own layers when they import on this machine, in
+  its own module instances and its own Powertools logger, as its own cold
+  start, with its own environment (the variables the program set, plus what
+  the Lambda runtime sets: region, function name, memory, runtime...);
+* while a handler runs, its AWS calls are checked against its execution role
+  (``emulator.execution_roles``);
+* whatever a handler prints (Powertools' JSON logs) goes to the function's
+  CloudWatch log group in the embedded AWS (and to ``log_sink``), never to
+  the emulator's stdout; the lines of the latest invocation are kept in
+  ``last_lines``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import io
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+import zipfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Iterator
+
+import pulumi
+
+from components import defaults, lambda_env
+
+from .aws import AwsMocks, Function
+from .errors import EmulatorError
+from .execution_roles import IamEnforcer
+
+# What the Lambda runtime owns in a function's environment: never inherited from the emulator's process.
+_SCRUBBED_PREFIXES = ("MESSAGING_", "POWERTOOLS_", "AWS_LAMBDA_", "_HANDLER", "LAMBDA_")
+
+
+class LambdaContext:
+    """The context object the Python runtime passes to a handler."""
+
+    def __init__(self, fn: Function, region: str):
+        self.function_name = fn.name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = fn.arn
+        self.memory_limit_in_mb = fn.memory
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = fn.log_group
+        self.log_stream_name = time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
+        self.identity = None
+        self.client_context = None
+        self.tenant_id = None
+        self._deadline = time.monotonic() + fn.timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class _StdoutRouter(io.TextIOBase):
+    """Installed as sys.stdout while handlers run: text goes to the active invocation's buffer."""
+
+    def __init__(self, fallback):
+        self.fallback = fallback
+        self.sink: io.StringIO | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        target = self.sink if self.sink is not None else self.fallback
+        return target.write(s)
+
+    def flush(self) -> None:
+        if self.sink is None:
+            self.fallback.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
+class FunctionSandbox:
+    """The execution environments of a deployment's functions."""
+
+    def __init__(self, mocks: AwsMocks, project_dir: Path, *, log_sink: Callable[[str, str], None] | None = None):
+        self.mocks = mocks
+        self.region = mocks.region
+        self.project_dir = project_dir
+        self.logs = mocks.c["logs"]
+        self.log_sink = log_sink
+        self._modules: dict[str, ModuleType] = {}
+        self._roots: dict[str, Path] = {}
+        self._sandboxes: dict[str, dict[str, ModuleType]] = {}
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        self.iam = IamEnforcer(mocks)
+        self._layer_roots: dict[str, Path] = {}  # layer ARN -> its python/ folder, unpacked
+        self._loggers: dict[str, dict[str, logging.Logger]] = {}  # function -> its own Powertools loggers
+        self.last_lines: list[str] = []  # log lines of the latest invocation
+        self._router: _StdoutRouter | None = None
+        self.log_lines: dict[str, list[str]] = {}
+
+    def function(self, ref: str) -> Function:
+        for fn in self.mocks.functions:
+            if ref in (fn.name, fn.arn, fn.resource, f"{fn.arn}:$LATEST"):
+                return fn
+        raise EmulatorError(f"event source mapping names function {ref!r}, which the program did not declare")
+
+    def _code_root(self, fn: Function) -> Path:
+        """The function's package on disk: exactly the files its code archive holds."""
+        root = self._roots.get(fn.name)
+        if root is not None:
+            return root
+        code = fn.code
+        if isinstance(code, pulumi.FileArchive):
+            p = Path(code.path)
+            root = (p if p.is_absolute() else self.project_dir / p).resolve()
+            if not root.is_dir():
+                raise EmulatorError(f"function {fn.resource!r}: code archive {code.path!r} is not a folder")
+        else:
+            root = self._tmp_dir() / fn.name
+            root.mkdir(parents=True, exist_ok=True)
+            self._materialize(fn, code, root)
+        self._roots[fn.name] = root
+        return root
+
+    def _materialize(self, fn: Function, archive: Any, dest: Path) -> None:
+        for rel, asset in (getattr(archive, "assets", None) or {}).items():
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(asset, pulumi.FileAsset):
+                src = Path(asset.path)
+                shutil.copyfile(src if src.is_absolute() else self.project_dir / src, target)
+            elif isinstance(asset, pulumi.StringAsset):
+                target.write_text(asset.text, encoding="utf-8")
+            elif isinstance(asset, pulumi.FileArchive) and Path(asset.path).is_dir():
+                src = Path(asset.path)
+                shutil.copytree(src if src.is_absolute() else self.project_dir / src, target, dirs_exist_ok=True)
+            elif isinstance(asset, pulumi.AssetArchive):
+                self._materialize(fn, asset, target)
+            else:
+                raise EmulatorError(
+                    f"function {fn.resource!r}: cannot unpack code archive member {rel!r} ({type(asset).__name__})"
+                )
+
+    def _tmp_dir(self) -> Path:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="emulator-lambda-")
+        return Path(self._tmp.name)
+
+    def _layer_paths(self, fn: Function) -> list[str]:
+        """The python/ folders of the program's own layers on ``fn`` (Lambda's /opt/python), unpacked."""
+        paths = []
+        for arn in fn.layers:
+            code = self.mocks.layers.get(arn)
+            if code is None:
+                continue  # a published layer (Powertools): already importable here
+            root = self._layer_roots.get(arn)
+            if root is None:
+                if not isinstance(code, pulumi.FileArchive):
+                    raise EmulatorError(f"function {fn.resource!r}: layer {arn} is not a FileArchive of a zip")
+                src = Path(code.path)
+                src = src if src.is_absolute() else self.project_dir / src
+                root = self._tmp_dir() / "layers" / hashlib.sha256(arn.encode()).hexdigest()[:16]
+                if src.is_dir():
+                    shutil.copytree(src, root, dirs_exist_ok=True)
+                else:
+                    with zipfile.ZipFile(src) as archive:
+                        archive.extractall(root)
+                self._layer_roots[arn] = root
+            paths.append(str(root / "python"))
+        return paths
+
+    def _package_modules(self, fn: Function) -> set[str]:
+        """Top-level module names the function's package provides (they shadow anything else)."""
+        root = self._code_root(fn)
+        names = {p.stem for p in root.glob("*.py")}
+        names |= {p.parent.name for p in root.glob("*/__init__.py")}
+        return names
+
+    @contextlib.contextmanager
+    def _isolated_modules(self, fn: Function) -> Iterator[None]:
+        """Give each function its own instances of its package's modules and its own Powertools
+        logger (a stdlib logger named by the service, which Powertools configures once per
+        process), as separate sandboxes would."""
+        names = self._package_modules(fn)
+        service = fn.environment.get(lambda_env.SERVICE_NAME) or "service_undefined"
+        registry = logging.Logger.manager.loggerDict
+
+        def owned(key: str) -> bool:
+            return key.split(".", 1)[0] in names
+
+        def owned_logger(key: str) -> bool:
+            return key == service or key.startswith(service + ".")
+
+        saved = {k: v for k, v in sys.modules.items() if owned(k)}
+        for k in saved:
+            del sys.modules[k]
+        sys.modules.update(self._sandboxes.setdefault(fn.name, {}))
+        saved_loggers = {k: v for k, v in registry.items() if owned_logger(k)}
+        for k in saved_loggers:
+            del registry[k]
+        registry.update(self._loggers.setdefault(fn.name, {}))
+        try:
+            yield
+        finally:
+            self._sandboxes[fn.name] = {k: v for k, v in sys.modules.items() if owned(k)}
+            for k in [k for k in sys.modules if owned(k)]:
+                del sys.modules[k]
+            sys.modules.update(saved)
+            self._loggers[fn.name] = {k: v for k, v in registry.items() if owned_logger(k)}
+            for k in list(self._loggers[fn.name]):
+                del registry[k]
+            registry.update(saved_loggers)
+
+    def new_execution_environment(self, fn: Function) -> None:
+        """Forget ``fn``'s loaded modules and logger: its next invocation is a cold start (new settings)."""
+        self._modules.pop(fn.name, None)
+        self._sandboxes.pop(fn.name, None)
+        self._loggers.pop(fn.name, None)
+
+    def _lambda_env(self, fn: Function) -> dict[str, str]:
+        env = {
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_LAMBDA_FUNCTION_NAME": fn.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory),
+            "AWS_LAMBDA_LOG_GROUP_NAME": fn.log_group,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.runtime or defaults.LAMBDA_RUNTIME}",
+            "LAMBDA_TASK_ROOT": str(self._code_root(fn)),
+            "_HANDLER": fn.handler,
+        }
+        env.update(fn.environment)
+        return env
+
+    @contextlib.contextmanager
+    def _invocation(self, fn: Function) -> Iterator[None]:
+        """Patch environment, sys.path and stdout as the Lambda runtime would for ``fn``."""
+        saved_env = dict(os.environ)
+        isolation = self._isolated_modules(fn)
+        isolation.__enter__()
+        for key in list(os.environ):
+            if key.startswith(_SCRUBBED_PREFIXES):
+                del os.environ[key]
+        os.environ.update(self._lambda_env(fn))
+        root = str(self._code_root(fn))
+        layers = self._layer_paths(fn)
+        sys.path[0:0] = [root, *layers]  # Lambda: the task root, then /opt/python
+        sink = io.StringIO()
+        router = self._router
+        previous_sink = router.sink if router is not None else None
+        if router is not None:
+            router.sink = sink
+        previous_fn, self.iam.current = self.iam.current, fn
+        try:
+            yield
+        finally:
+            self.iam.current = previous_fn
+            if router is not None:
+                router.sink = previous_sink
+            for path in (root, *layers):
+                with contextlib.suppress(ValueError):
+                    sys.path.remove(path)
+            os.environ.clear()
+            os.environ.update(saved_env)
+            isolation.__exit__(None, None, None)
+            self.last_lines = [line for line in sink.getvalue().splitlines() if line.strip()]
+            self.ship_logs(fn, sink.getvalue())
+
+    def ship_logs(self, fn: Function, text: str) -> None:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if not lines:
+            return
+        self.log_lines.setdefault(fn.name, []).extend(lines)
+        if self.log_sink:
+            for line in lines:
+                self.log_sink(fn.name, line)
+        try:
+            try:
+                self.logs.create_log_group(logGroupName=fn.log_group)
+            except self.logs.exceptions.ResourceAlreadyExistsException:
+                pass
+            stream = f"emulator/{fn.name}"
+            try:
+                self.logs.create_log_stream(logGroupName=fn.log_group, logStreamName=stream)
+            except self.logs.exceptions.ResourceAlreadyExistsException:
+                pass
+            now = int(time.time() * 1000)
+            self.logs.put_log_events(
+                logGroupName=fn.log_group,
+                logStreamName=stream,
+                logEvents=[{"timestamp": now, "message": line} for line in lines],
+            )
+        except Exception:  # noqa: BLE001 - logs are a convenience, never fail a run over them
+            pass
+
+    def _handler(self, fn: Function) -> Callable[[Any, Any], Any]:
+        module_name, _, attr = fn.handler.rpartition(".")
+        if not module_name:
+            raise EmulatorError(f"function {fn.resource!r}: handler {fn.handler!r} is not module.function")
+        module = self._modules.get(fn.name)
+        if module is None:
+            root = self._code_root(fn)
+            path = root.joinpath(*module_name.split(".")).with_suffix(".py")
+            if not path.is_file():
+                raise EmulatorError(
+                    f"function {fn.resource!r}: handler module {module_name!r} not found in its package"
+                )
+            try:
+                with self._invocation(fn):  # a cold start sees the function's environment
+                    module = importlib.import_module(module_name)
+            except Exception as exc:
+                raise EmulatorError(
+                    f"function {fn.resource!r}: importing {module_name} failed: {type(exc).__name__}: {exc}"
+                ) from exc
+            self._modules[fn.name] = module
+        handler = getattr(module, attr, None)
+        if not callable(handler):
+            raise EmulatorError(f"function {fn.resource!r}: {fn.handler!r} is not a callable in {module_name}")
+        return handler
+
+    def invoke(self, fn: Function, event: Any) -> Any:
+        handler = self._handler(fn)
+        with self._invocation(fn):
+            return handler(event, LambdaContext(fn, self.region))
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator["FunctionSandbox"]:
+        """Route handler stdout to the log groups for the duration of the block."""
+        self._router = _StdoutRouter(sys.stderr if self.log_sink is None else io.StringIO())
+        saved = sys.stdout
+        sys.stdout = self._router  # type: ignore[assignment]
+        try:
+            with self.iam.installed():
+                yield self
+        finally:
+            sys.stdout = saved
+            self._router = None
+            if self._tmp is not None:
+                self._tmp.cleanup()
+                self._tmp = None

@@ -1,0 +1,157 @@
+"""``emulator.Stack``: a stack config deployed into the embedded AWS, for a team's own tests.
+
+    with emulator.Stack(config={"topology": "fanout", "consumers": [...]}) as stack:
+        stack.publish([{"type": "OrderCreated", "data": {...}}])
+        stack.drain()
+        assert stack.processed("inventory") == [...]
+
+Entering deploys the real program (``__main__.py`` under Pulumi's mock
+runtime) into a fresh embedded AWS and checks its routes as AWS would;
+``publish`` invokes the producer function once with the envelopes (as one
+Lambda invocation), ``drain`` plays the Lambda service until every mapped
+queue is empty; the queries read what happened so far.  Leaving tears the
+embedded AWS down.  ``emulator.run`` is this with one publish and one drain.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+from .aws import AwsMocks, ProgramTransform, aws_semantics
+from .errors import EmulatorError
+from .lambda_service import LambdaService
+from .messages import validate_messages
+from .poller import ConsumerStats
+from .program import run_program
+from .report import build_report
+from .routes import BlockedRoute, enforce, ordering_warnings
+from .stackconfig import load_stack_config, project_name
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_REGION = "us-east-1"  # the AWS provider's region when the stack sets none (as the emulator runs it)
+
+_FAKE_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+_REMOVED_AWS_ENV = ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL")
+
+
+def default_project_dir() -> Path:
+    """The current folder when it is a Pulumi project (as for the Pulumi CLI), else this repository."""
+    cwd = Path.cwd()
+    if (cwd / "Pulumi.yaml").is_file() and (cwd / "__main__.py").is_file():
+        return cwd
+    return PROJECT_DIR
+
+
+@contextlib.contextmanager
+def patched_environ(region: str) -> Iterator[None]:
+    """Fake credentials and the stack's region while the embedded AWS runs; the caller's environment after."""
+    saved = dict(os.environ)
+    for key in _REMOVED_AWS_ENV:
+        os.environ.pop(key, None)
+    os.environ.update(_FAKE_AWS_ENV)
+    os.environ["AWS_DEFAULT_REGION"] = region
+    os.environ["AWS_REGION"] = region
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+class Stack:
+    """A deployed stack in the embedded AWS (a context manager; see the module doc).
+
+    ``config``: stack config keys (``messaging:`` optional; the values a stack
+    file holds, e.g. ``{"topology": "fanout", "consumers": [...]}``) over the
+    stack file's; ``None`` removes a key.  ``stack_file``: a stack config file
+    to read instead of ``Pulumi.<stack>.yaml`` (without one and without a
+    ``Pulumi.<stack>.yaml``, ``config`` alone is the stack).
+    ``project_dir``: the Pulumi project (default: the current folder when it
+    holds ``Pulumi.yaml``, else this repository).  ``program_transform``:
+    edit or drop declared resources (see ``emulator.run``).  ``log_sink``:
+    receives ``(function name, line)`` for every line a handler logs.
+    """
+
+    def __init__(
+        self,
+        stack: str = "dev",
+        *,
+        config: Mapping[str, Any] | None = None,
+        stack_file: str | Path | None = None,
+        project_dir: str | Path | None = None,
+        program_transform: ProgramTransform | None = None,
+        log_sink: Callable[[str, str], None] | None = None,
+    ):
+        self.stack = stack
+        self.root = Path(project_dir).absolute() if project_dir else default_project_dir()
+        self.project = project_name(self.root)
+        self.config = load_stack_config(self.root, stack, config, Path(stack_file) if stack_file else None)
+        self.region = self.config.get("aws:region") or DEFAULT_REGION
+        self.topology = self.config.get(f"{self.project}:topology", "")
+        self.program_transform = program_transform
+        self.log_sink = log_sink
+        self.sent: list[str] = []
+        self.send_failed: list[Any] = []
+        self.warnings: list[str] = []
+        self.blocked: list[BlockedRoute] = []
+        self.exports: dict[str, Any] = {}
+        self._exit: contextlib.ExitStack | None = None
+
+    # ------------------------------------------------------------ lifecycle
+    def __enter__(self) -> "Stack":
+        from moto import mock_aws  # noqa: PLC0415 - moto loads when a stack is deployed
+
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(patched_environ(self.region))
+            stack.enter_context(mock_aws())
+            stack.enter_context(aws_semantics())
+            self.mocks = AwsMocks(self.region, self.program_transform)
+            self.exports = run_program(self.mocks, self.root, self.project, self.stack, self.config)
+            self.warnings = ordering_warnings(self.mocks)
+            self.blocked = enforce(self.mocks)
+            self.service = LambdaService(self.mocks, self.root, log_sink=self.log_sink)
+            self.warnings += self.service.poller.mapping_warnings()
+            self.consumers: list[ConsumerStats] = self.service.poller.start()
+            stack.enter_context(self.service.running())
+            self._exit = stack.pop_all()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._exit is not None:
+            self._exit.close()
+            self._exit = None
+
+    def _running(self) -> None:
+        if self._exit is None:
+            raise EmulatorError("the stack is not deployed: use it inside `with emulator.Stack(...) as stack:`")
+
+    # ------------------------------------------------------------- actions
+    def publish(self, envelopes: list[dict[str, Any]]) -> list[str]:
+        """Invoke the producer once with ``envelopes``; return the ids it sent."""
+        self._running()
+        validate_messages(envelopes)
+        produced = self.service.produce(json.loads(json.dumps(envelopes)))  # the handlers get their own copy
+        sent = [str(i) for i in produced["sent"]]
+        self.sent.extend(sent)
+        self.send_failed.extend(produced.get("failed") or [])
+        return sent
+
+    def drain(self) -> None:
+        """Play the Lambda service until every mapped queue is empty (what fails ends in its DLQ)."""
+        self._running()
+        self.service.poller.drain(self.consumers)
+
+    # ------------------------------------------------------------- queries
+    def report(self, *, details: bool = False) -> dict[str, Any]:
+        """The run report (README: Emulator) of everything published and drained so far."""
+        self._running()
+        return build_report(self, details=details)
