@@ -20,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m emulator",
         description="Run the Pulumi program and its Lambda handlers against an embedded AWS (moto), offline.",
+        epilog="python -m emulator serve --help: keep a deployed stack running on 127.0.0.1 instead.",
     )
     p.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to read (default: dev)")
     p.add_argument("--topology", choices=TOPOLOGIES, help="override messaging:topology for this run only")

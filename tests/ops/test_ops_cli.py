@@ -76,15 +76,25 @@ def outputs_file(tmp_path_factory):
         (["dlq", "shuffle", "inventory"], "invalid choice: 'shuffle'"),
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(outputs_file, args, message):
-    done = _run(["--outputs", outputs_file, *args, "--json"], UNREACHABLE)
-    assert done.returncode == 2, done.stderr
-    assert done.stdout == ""
-    assert len(done.stderr.strip().splitlines()) == 1
-    assert message in done.stderr
+def test_bad_input_is_one_line_and_exit_2(outputs_file, args, message, monkeypatch, capsys):
+    # In-process (the same main() the CLI runs) to keep the suite fast; the next test runs the real CLI.
+    from ops.__main__ import main
+
+    for key, value in {**UNREACHABLE, "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        monkeypatch.setenv(key, value)
+    try:
+        code = main(["--outputs", outputs_file, *args, "--json"])
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert message in err
 
 
 def test_missing_outputs_no_pulumi_and_no_credentials_are_one_line_and_exit_2(tmp_path, outputs_file):
+    unknown = _run(["--outputs", outputs_file, "dlq", "peek", "nope"], UNREACHABLE)
     missing = _run(["--outputs", str(tmp_path / "none.json"), "status"], UNREACHABLE)
     no_cli = _run(["--stack", "dev", "status"], UNREACHABLE)
     (tmp_path / "empty.json").write_text("{}")
@@ -94,6 +104,7 @@ def test_missing_outputs_no_pulumi_and_no_credentials_are_one_line_and_exit_2(tm
         {"AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")},
     )
     for done, message in (
+        (unknown, "unknown consumer 'nope'; this stack's consumers are: analytics, inventory"),
         (missing, "outputs file not found"),
         (no_cli, "the Pulumi CLI is not installed, so --stack cannot read the outputs: pass --outputs FILE"),
         (empty, "has no stack outputs"),
