@@ -21,8 +21,11 @@ DEMO_ADDRESSES = ("1 Analytical Way", "2 Compiler Street", "3 Enigma Road", "4 S
 def load_messages(path: str | Path) -> list[dict[str, Any]]:
     """Read envelopes from ``path``: a JSON array of objects, or one JSON object per line."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise EmulatorError(f"messages file not found: {p}")
+    if p.is_dir():
+        raise EmulatorError(f"messages file {p} is a directory; give a file of JSON envelopes")
+    # Not only regular files: /dev/null, /dev/stdin and a shell's <(...) pipe are read like one.
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -44,6 +44,17 @@ def test_missing_messages_file(tmp_path):
     assert_clean_failure(cli("--messages", str(tmp_path / "nope.json")), "not found", "nope.json")
 
 
+@pytest.mark.parametrize("path", ["/dev/null", "empty.json"])
+def test_an_empty_or_special_messages_file_is_called_empty_not_missing(tmp_path, path):
+    (tmp_path / "empty.json").write_text("", encoding="utf-8")
+    target = path if path.startswith("/") else str(tmp_path / path)
+    assert_clean_failure(cli("--messages", target), f"messages file {target} is empty")
+
+
+def test_a_directory_as_messages_file_is_named_a_directory(tmp_path):
+    assert_clean_failure(cli("--messages", str(tmp_path)), f"messages file {tmp_path} is a directory")
+
+
 def test_malformed_json_array(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('[{"type": "OrderCreated"},', encoding="utf-8")
