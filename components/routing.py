@@ -450,11 +450,16 @@ def _has_exists(obj: Any) -> bool:
 
 
 def show_value(value: Any) -> str:
-    """A config value as the user wrote it (JSON), for error messages."""
+    """A config value as the user wrote it (JSON, non-ASCII text as written), for error messages.
+
+    Characters that print as nothing (controls, zero-width and direction marks) stay escaped, so a
+    value that looks right but is not can be seen.
+    """
     try:
-        return json.dumps(value)
+        text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
         return repr(value)
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
 
 
 def _keys() -> str:
