@@ -8,13 +8,16 @@ and what is allowed, before any resource exists.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import botocore
+import botocore.session
 import pulumi
 
 from components import defaults, layer, team_code
@@ -22,10 +25,30 @@ from components.routing import show_value as _show
 from components.routing import validate_match
 
 NAMESPACE = "messaging"  # the project name: config keys are `messaging:<key>`
+OTHER_NAMESPACES = ("aws", "pulumi")  # the AWS provider's and Pulumi's own keys; any other namespace is a typo
+PARTITION = "aws"  # the program's policies name arn:aws: ARNs, so it deploys to this partition only
 
 
 class ConfigError(pulumi.RunError):
     """Bad stack config. A RunError, so Pulumi prints the message without a traceback."""
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A stack config value its typed getter could not read: the parser reports it with every other mistake."""
+
+    text: str | None
+    expects: str
+
+
+class _Reported:
+    """A value already reported as bad: checks that depend on it are skipped, not reported a second time."""
+
+    def __repr__(self) -> str:
+        return "<reported>"
+
+
+_REPORTED = _Reported()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,28 +148,32 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def read_stack_config() -> StackConfig:
-    """Read `messaging:*` (and `aws:region`) with typed getters, then validate."""
+    """Read `messaging:*` (and `aws:region`) with typed getters, then validate everything at once."""
     config = pulumi.Config(NAMESPACE)
     raw: dict[str, Any] = {}
-    errors: list[str] = []
     for key, (getter, _default) in STACK_KEYS.items():
         try:
             value = getattr(config, getter)(key)
         except (pulumi.ConfigTypeError, json.JSONDecodeError):
-            errors.append(f"{NAMESPACE}:{key}: {_show(config.get(key))} is not allowed; {_GETTER_EXPECTS[getter]}")
-            continue
+            value = Unparsed(text=config.get(key), expects=_GETTER_EXPECTS[getter])
         if value is not None:
             raw[key] = value
-    for full_key in _configured_keys():
+    foreign: list[str] = []
+    for full_key in sorted(_configured_keys()):
         namespace, _, key = full_key.partition(":")
         if namespace == NAMESPACE and key not in STACK_KEYS:
             raw[key] = config.get(key)  # the parser names it as unknown
-    if errors:
-        raise ConfigError(_message(errors))
+        elif namespace not in (NAMESPACE, *OTHER_NAMESPACES):
+            foreign.append(full_key)
     region = pulumi.Config("aws").get("region")
     # Pulumi runs the program from the project folder (where Pulumi.yaml is); codePath is relative to it.
     return parse_stack_config(
-        raw, project=pulumi.get_project(), stack=pulumi.get_stack(), region=region, project_dir=Path.cwd()
+        raw,
+        project=pulumi.get_project(),
+        stack=pulumi.get_stack(),
+        region=region,
+        project_dir=Path.cwd(),
+        foreign_keys=foreign,
     )
 
 
@@ -158,24 +185,45 @@ def _configured_keys() -> set[str]:
 
 
 def parse_stack_config(
-    raw: Mapping[str, Any], *, project: str, stack: str, region: str | None, project_dir: Path | None = None
+    raw: Mapping[str, Any],
+    *,
+    project: str,
+    stack: str,
+    region: str | None,
+    project_dir: Path | None = None,
+    foreign_keys: Sequence[str] = (),
 ) -> StackConfig:
     """Validate raw config values (missing keys take their defaults) into a StackConfig.
 
     `project_dir` (default: the working directory, where Pulumi runs a program)
     is where `codePath` is looked up; the team's code is read, never imported.
+    Every mistake is reported, in one ConfigError: a value a typed getter could not read
+    (`Unparsed`), an unknown key, a key in another namespace (`foreign_keys`, full keys), a bad
+    region, and each bad value; a check that depends on a bad value is skipped rather than
+    reported again.
     """
     if project_dir is None:
         project_dir = Path.cwd()
     errors: list[str] = []
-    unknown = sorted(set(raw) - set(STACK_KEYS))
-    for key in unknown:
+    values: dict[str, Any] = {}
+    for key, (_getter, default) in STACK_KEYS.items():
+        value = raw.get(key, default)
+        if isinstance(value, Unparsed):
+            errors.append(f"{NAMESPACE}:{key}: {_show(value.text)} is not allowed; {value.expects}")
+            value = _REPORTED
+        values[key] = value
+    for key in sorted(set(raw) - set(STACK_KEYS)):
         errors.append(f"{NAMESPACE}:{key}: unknown key; known keys are {', '.join(STACK_KEYS)}")
-    values = {key: raw.get(key, default) for key, (_getter, default) in STACK_KEYS.items()}
+    for full_key in foreign_keys:
+        namespace, _, key = full_key.partition(":")
+        errors.append(
+            f"{full_key}: unknown namespace {_show(namespace)}; this program reads only "
+            f"{', '.join(f'{n}:*' for n in (NAMESPACE, *OTHER_NAMESPACES)[:-1])} and {OTHER_NAMESPACES[-1]}:* keys "
+            f"(did you mean {NAMESPACE}:{key}?)"
+        )
 
     check = _Checker(errors)
-    if not region:
-        errors.append("aws:region: not set; set it with `pulumi config set aws:region <region>`")
+    _check_region(region, errors)
     topology = check.choice("topology", values["topology"], defaults.TOPOLOGIES)
     previous = values["previousTopology"]
     if previous is not None and (previous not in defaults.DRAINABLE_TOPOLOGIES or previous == topology):
@@ -229,6 +277,7 @@ def parse_stack_config(
     if code_error:
         errors.append(code_error)
     consumers = _parse_consumers(values["consumers"], topology=topology, fifo=fifo, code=code, errors=errors)
+    _check_quotas(values["consumers"], kinds={topology, previous}, fifo=fifo, region=region, errors=errors)
     layer_zip = None
     if code is not None and code.requirements is not None and not errors:
         where = f"{NAMESPACE}:codePath: {values['codePath']}/{defaults.REQUIREMENTS_FILE}"
@@ -268,6 +317,8 @@ def _parse_consumers(
     raw: Any, *, topology: Any, fifo: Any, code: team_code.CodeFolder | None, errors: list[str]
 ) -> tuple[ConsumerConfig, ...]:
     key = f"{NAMESPACE}:consumers"
+    if raw is _REPORTED:
+        return ()
     if raw is None:
         errors.append(f'{key}: not set; list at least one consumer, e.g. [{{"name": "inventory"}}]')
         return ()
@@ -303,6 +354,11 @@ def _parse_consumers(
             errors.append(
                 f"{path}.name: {_show(name)} is not allowed; use lowercase letters, digits and '-' (not at either "
                 f"end), at most {defaults.CONSUMER_NAME_MAX_LENGTH} characters"
+            )
+        elif name in defaults.RESERVED_NAMES:
+            errors.append(
+                f"{path}.name: {_show(name)} is reserved; the stack names its own resources after it; reserved names "
+                f"are {', '.join(defaults.RESERVED_NAMES)}"
             )
         elif name in seen:
             errors.append(f"{path}.name: {_show(name)} is a duplicate; consumer names must be unique")
@@ -384,6 +440,69 @@ def _parse_consumers(
     return tuple(consumers)
 
 
+def _check_region(region: Any, errors: list[str]) -> None:
+    """`aws:region` names a region of the partition the program deploys to."""
+    if not region:
+        errors.append("aws:region: not set; set it with `pulumi config set aws:region <region>`")
+        return
+    regions = _regions_by_partition()
+    if isinstance(region, str) and region in regions.get(PARTITION, ()):
+        return
+    known = ", ".join(regions.get(PARTITION, ()))
+    partition = next((p for p, names in regions.items() if region in names), None)
+    if partition is None:
+        errors.append(
+            f"aws:region: {_show(region)} is not an AWS region; known regions are {known} (as botocore "
+            f"{botocore.__version__} knows them: a newer region needs a newer pin in requirements.txt)"
+        )
+    else:
+        errors.append(
+            f"aws:region: {_show(region)} is in the {partition} partition; the program deploys only to the "
+            f"{PARTITION} partition (its policies name arn:{PARTITION}: ARNs); use one of {known}"
+        )
+
+
+@functools.cache
+def _regions_by_partition() -> dict[str, tuple[str, ...]]:
+    """AWS's regions per partition, from the data botocore ships (every region has SQS)."""
+    session = botocore.session.get_session()
+    return {
+        partition: tuple(sorted(session.get_available_regions("sqs", partition_name=partition)))
+        for partition in session.get_available_partitions()
+    }
+
+
+def _check_quotas(raw: Any, *, kinds: set[Any], fifo: Any, region: Any, errors: list[str]) -> None:
+    """Refuse more consumers than the services let the chosen topology (and one still draining) deliver to."""
+    if not isinstance(raw, list):
+        return
+    key, count = f"{NAMESPACE}:consumers", len(raw)
+    if "eventbridge" in kinds:
+        rules = defaults.EVENTBRIDGE_RULES_PER_BUS_BY_REGION.get(region, defaults.EVENTBRIDGE_RULES_PER_BUS)
+        if count + defaults.EVENTBRIDGE_ARCHIVE_RULES > rules:
+            errors.append(
+                f"{key}: {count} consumers under eventbridge need {count} rules on the bus and its archive one more; "
+                f"EventBridge allows {rules} rules per event bus in {region} (its default quota, adjustable with a "
+                f"quota request; the program checks the default), so use at most "
+                f"{rules - defaults.EVENTBRIDGE_ARCHIVE_RULES} consumers"
+            )
+    if "fanout" in kinds:
+        filtered = sum(1 for item in raw if isinstance(item, Mapping) and item.get("match") is not None)
+        if fifo is True and count > defaults.SNS_FIFO_TOPIC_SUBSCRIPTIONS:
+            errors.append(
+                f"{key}: {count} consumers under fanout with {NAMESPACE}:fifo true; SNS allows "
+                f"{defaults.SNS_FIFO_TOPIC_SUBSCRIPTIONS} subscriptions per FIFO topic, so use at most "
+                f"{defaults.SNS_FIFO_TOPIC_SUBSCRIPTIONS} consumers"
+            )
+        elif filtered > defaults.SNS_FILTER_POLICIES_PER_TOPIC:
+            errors.append(
+                f"{key}: {filtered} consumers with a match under fanout; SNS allows "
+                f"{defaults.SNS_FILTER_POLICIES_PER_TOPIC} filter policies per topic (its default quota, adjustable "
+                f"with a quota request; the program checks the default), so give at most "
+                f"{defaults.SNS_FILTER_POLICIES_PER_TOPIC} consumers a match"
+            )
+
+
 class _Checker:
     """Typed checks that record an error naming the key, the value and what is allowed."""
 
@@ -393,19 +512,25 @@ class _Checker:
 
     def _fail(self, key: str, value: Any, allowed: str) -> Any:
         self.errors.append(f"{self.prefix}{key}: {_show(value)} is not allowed; {allowed}")
-        return value
+        return _REPORTED
 
     def choice(self, key: str, value: Any, choices: tuple) -> Any:
+        if value is _REPORTED:
+            return value
         if value not in choices or isinstance(value, bool):
             return self._fail(key, value, "allowed values are " + ", ".join(str(c) for c in choices))
         return value
 
     def boolean(self, key: str, value: Any) -> Any:
+        if value is _REPORTED:
+            return value
         if not isinstance(value, bool):
             return self._fail(key, value, "use true or false")
         return value
 
     def integer(self, key: str, value: Any, low: int, high: int, why: str = "") -> Any:
+        if value is _REPORTED:
+            return value
         if isinstance(value, bool) or not isinstance(value, int):
             return self._fail(key, value, f"use a whole number from {low} to {high}")
         if not low <= value <= high:

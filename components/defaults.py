@@ -13,6 +13,20 @@ CONSUMER_NAME_MAX_LENGTH = 40  # chars: leaves room for Pulumi's suffixes inside
 DEFAULT_SOURCE = "com.example.orders"  # envelope source the producer fills in (demo domain)
 CHILD_NAME_PREFIX = None  # Messaging children are named "<component name>-<role>" (two per program never collide)
 MESSAGING_NAME_MAX_LENGTH = 20  # chars: keeps "<name>-eventbridge-archive" + suffix in EventBridge's 48
+# Names the stack's own children use. Each resource is named after its logical name ("<name>-<role>",
+# plus a suffix in AWS), so a consumer called one of these would own resources named like the
+# producer's, a topology's or the EventBridge delivery DLQ's (e.g. "producer-function",
+# "eventbridge-delivery-dlq"), indistinguishable in the console, the logs and the alarms.
+RESERVED_NAMES = (
+    "producer",  # the producer component: producer-function, producer-role, producer-logs, ...
+    "alarms",  # the alarm topic component
+    "encryption",  # the stack key component (messaging:encryption kms)
+    "idempotency",  # the idempotency table component
+    "point-to-point",  # the topology components, one per kind
+    "fanout",
+    "eventbridge",
+    "eventbridge-delivery",  # its -dlq, -dlq-policy and -dlq-alarm are the EventBridge delivery DLQ's names
+)
 
 # --- Consumer tuning (per consumer) ----------------------------------------
 BATCH_SIZE = 10  # records: SQS's largest batch without a batching window
@@ -133,3 +147,12 @@ FILTER_POLICY_MAX_COMBINATIONS = 150  # SNS: sum over `$or` branches of the prod
 MATCH_MAX_DEPTH = 5  # levels of objects under `data` (project limit: keeps patterns legible)
 EVENT_PATTERN_MAX_CHARS = 2048  # chars: EventBridge's default "Event pattern size" quota (adjustable to 4,096)
 KMS_DELETION_WINDOW_DAYS = 30  # days: the longest wait, to recover from a mistaken destroy
+
+# --- Service quotas on how many consumers a topology can serve ------------------
+# rules: EventBridge's default "Rules per event bus" quota (adjustable with a quota request); the
+# program checks the default. The bus's archive puts one managed rule of its own on the bus.
+EVENTBRIDGE_RULES_PER_BUS = 300
+EVENTBRIDGE_RULES_PER_BUS_BY_REGION = {"af-south-1": 100, "eu-south-1": 100}  # rules: the regions with a lower default
+EVENTBRIDGE_ARCHIVE_RULES = 1  # rules: the archive's managed rule on the bus
+SNS_FIFO_TOPIC_SUBSCRIPTIONS = 100  # subscriptions: SNS's limit per FIFO topic (a standard topic takes 12.5 million)
+SNS_FILTER_POLICIES_PER_TOPIC = 200  # filter policies: SNS's default per topic (adjustable with a quota request)

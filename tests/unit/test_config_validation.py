@@ -2,11 +2,17 @@
 with one message that names the key, the bad value and what is allowed."""
 
 import json
+import re
+from pathlib import Path
 
+import boto3
 import pytest
 from pulumi_harness import DEMO_CONSUMERS, REGION, stack_config
 
-from components.config import ConfigError, parse_stack_config
+from components import ConsumerArgs, MessagingArgs, defaults
+from components.config import STACK_KEYS, ConfigError, parse_stack_config
+
+TOPOLOGIES = defaults.TOPOLOGIES
 
 ONE = [{"name": "inventory"}]
 
@@ -276,6 +282,55 @@ BAD_CONFIGS = [
         {k: v for k, v in stack_config("fanout", ONE).items() if k != "aws:region"},
         "aws:region: not set",
     ),
+    (
+        "region that is not an AWS region",
+        {**stack_config("fanout", ONE), "aws:region": "eu-west-9"},
+        'aws:region: "eu-west-9" is not an AWS region; known regions are af-south-1, ap-east-1,',
+    ),
+    (
+        "region outside the aws partition",
+        {**stack_config("fanout", ONE), "aws:region": "cn-north-1"},
+        'aws:region: "cn-north-1" is in the aws-cn partition; the program deploys only to the aws partition',
+    ),
+    (
+        "key in a misspelt namespace",
+        {**stack_config("fanout", ONE), "messagin:topology": "eventbridge"},
+        'messagin:topology: unknown namespace "messagin"; this program reads only messaging:*, aws:* and pulumi:* '
+        "keys (did you mean messaging:topology?)",
+    ),
+    (
+        "consumer named like the producer",
+        stack_config("fanout", [{"name": "producer"}]),
+        'messaging:consumers[0].name: "producer" is reserved; the stack names its own resources after it; reserved '
+        "names are producer, alarms",
+    ),
+    (
+        "consumer named like the EventBridge delivery DLQ",
+        stack_config("eventbridge", [{"name": "eventbridge-delivery"}]),
+        'messaging:consumers[0].name: "eventbridge-delivery" is reserved',
+    ),
+    (
+        "more consumers than an EventBridge bus allows rules",
+        stack_config("eventbridge", [{"name": f"c{i}"} for i in range(300)]),
+        "messaging:consumers: 300 consumers under eventbridge need 300 rules on the bus and its archive one more; "
+        "EventBridge allows 300 rules per event bus in eu-west-1",
+    ),
+    (
+        "more consumers than a FIFO topic allows subscriptions",
+        stack_config("fanout", [{"name": f"c{i}"} for i in range(101)], fifo=True),
+        "messaging:consumers: 101 consumers under fanout with messaging:fifo true; SNS allows 100 subscriptions per "
+        "FIFO topic",
+    ),
+    (
+        "more consumers with a match than a topic allows filter policies",
+        stack_config("fanout", [{"name": f"c{i}", "match": {"type": ["A"]}} for i in range(201)]),
+        "messaging:consumers: 201 consumers with a match under fanout; SNS allows 200 filter policies per topic",
+    ),
+    (
+        "non-ASCII consumer name",
+        stack_config("fanout", [{"name": "inventário"}]),
+        'messaging:consumers[0].name: "inventário" is not allowed',
+    ),
 ]
 
 
@@ -350,3 +405,272 @@ def test_the_demo_consumers_are_valid_under_both_routing_topologies():
 def test_unknown_stack_key_is_refused_by_the_pure_parser():
     with pytest.raises(ConfigError, match="messaging:topolgy: unknown key"):
         parse_stack_config({"topolgy": "fanout", "consumers": ONE}, project="messaging", stack="dev", region=REGION)
+
+
+# --- Every mistake at once ------------------------------------------------------------------------------------
+
+
+def test_the_issue_example_reports_the_type_error_and_every_other_mistake(attempt):
+    error, deployment = attempt(stack_config("pubsub", [{"name": "A", "batchSize": 0}], fifo="maybe"))
+    assert isinstance(error, ConfigError)
+    assert str(error).splitlines()[1:] == [
+        '  - messaging:fifo: "maybe" is not allowed; use true or false',
+        '  - messaging:topology: "pubsub" is not allowed; allowed values are point-to-point, fanout, eventbridge',
+        "  - messaging:consumers[0].name: \"A\" is not allowed; use lowercase letters, digits and '-' (not at either "
+        "end), at most 40 characters",
+        "  - messaging:consumers[0].batchSize: 0 is not allowed; use a whole number from 1 to 10000",
+    ]
+    assert deployment.registrations == []
+
+
+@pytest.mark.parametrize("topology", TOPOLOGIES)
+def test_one_message_lists_every_bad_key_whatever_the_topology(attempt, topology):
+    config = {
+        **stack_config(topology, [{"name": "A", "batchSize": 0}], fifo="maybe", queueRetentionDays="week"),
+        "messaging:topolgy": "fanout",
+        "messagin:source": "com.example.shop",
+        "aws:region": "eu-west-9",
+    }
+    error, deployment = attempt(config)
+    assert isinstance(error, ConfigError)
+    lines = str(error).splitlines()
+    assert lines[0] == "invalid stack config:"
+    assert lines[1:5] == [
+        '  - messaging:fifo: "maybe" is not allowed; use true or false',
+        '  - messaging:queueRetentionDays: "week" is not allowed; use a whole number',
+        "  - messaging:topolgy: unknown key; known keys are " + ", ".join(STACK_KEYS),
+        '  - messagin:source: unknown namespace "messagin"; this program reads only messaging:*, aws:* and pulumi:* '
+        "keys (did you mean messaging:source?)",
+    ]
+    assert lines[5].startswith('  - aws:region: "eu-west-9" is not an AWS region; known regions are ')
+    assert lines[6:] == [
+        "  - messaging:consumers[0].name: \"A\" is not allowed; use lowercase letters, digits and '-' (not at either "
+        "end), at most 40 characters",
+        "  - messaging:consumers[0].batchSize: 0 is not allowed; use a whole number from 1 to 10000",
+    ]
+    assert deployment.registrations == []
+
+
+@pytest.mark.parametrize("topology", TOPOLOGIES)
+def test_args_built_in_code_list_every_bad_field_in_one_message_whatever_the_topology(topology):
+    with pytest.raises(ConfigError) as raised:
+        MessagingArgs(
+            topology=topology,
+            consumers=[ConsumerArgs(name="A", batch_size=0)],
+            fifo="maybe",
+            queue_retention_days="week",
+            region="eu-west-9",
+        )
+    lines = str(raised.value).splitlines()
+    assert lines[0] == "invalid stack config:"
+    assert lines[1].startswith('  - aws:region: "eu-west-9" is not an AWS region')
+    assert lines[2:4] == [
+        '  - messaging:fifo: "maybe" is not allowed; use true or false',
+        '  - messaging:queueRetentionDays: "week" is not allowed; use a whole number from 1 to 14',
+    ]
+    assert lines[4:] == [
+        "  - messaging:consumers[0].name: \"A\" is not allowed; use lowercase letters, digits and '-' (not at either "
+        "end), at most 40 characters",
+        "  - messaging:consumers[0].batchSize: 0 is not allowed; use a whole number from 1 to 10000",
+    ]
+
+
+# --- Only the mistake that was made ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (
+            {"queueRetentionDays": 15},
+            "messaging:queueRetentionDays: 15 is not allowed; use a whole number from 1 to 14",
+        ),
+        ({"dlqRetentionDays": 0}, "messaging:dlqRetentionDays: 0 is not allowed; use a whole number from 1 to 14"),
+        (
+            {"queueRetentionDays": 20, "dlqRetentionDays": 30},
+            "messaging:queueRetentionDays: 20 is not allowed; use a whole number from 1 to 14\n"
+            "  - messaging:dlqRetentionDays: 30 is not allowed; use a whole number from 1 to 14",
+        ),
+    ],
+    ids=["queue retention above 14", "DLQ retention of 0", "both out of range"],
+)
+def test_a_retention_out_of_range_reports_no_second_dlq_error(options, expected):
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(
+            {"topology": "fanout", "consumers": ONE, **options}, project="messaging", stack="dev", region=REGION
+        )
+    assert str(raised.value).removeprefix("invalid stack config:").lstrip("\n -").removeprefix(" ") == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("inventário", '"inventário"'), ("注文", '"注文"'), ("a\u200bb", '"a\\u200bb"')],
+    ids=["accented", "japanese", "an invisible character stays visible"],
+)
+def test_a_name_is_shown_as_written_not_escaped(name, shown):
+    with pytest.raises(ConfigError) as raised:
+        parse_stack_config(
+            {"topology": "fanout", "consumers": [{"name": name}]}, project="messaging", stack="dev", region=REGION
+        )
+    assert str(raised.value) == (
+        f"invalid stack config: messaging:consumers[0].name: {shown} is not allowed; use lowercase letters, digits "
+        "and '-' (not at either end), at most 40 characters"
+    )
+
+
+# --- What AWS would refuse, refused first ----------------------------------------------------------------------
+
+
+def parse(topology, consumers, region=REGION, **options):
+    return parse_stack_config(
+        {"topology": topology, "consumers": consumers, **options}, project="messaging", stack="dev", region=region
+    )
+
+
+def named(count, **consumer):
+    return [{"name": f"c{i}", **consumer} for i in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("region", "rules"), [(REGION, 300), ("us-east-1", 300), ("af-south-1", 100), ("eu-south-1", 100)]
+)
+def test_eventbridge_takes_as_many_consumers_as_the_bus_has_rules_beside_its_archive(region, rules):
+    assert len(parse("eventbridge", named(rules - 1), region=region).consumers) == rules - 1
+    with pytest.raises(ConfigError) as raised:
+        parse("eventbridge", named(rules), region=region)
+    assert str(raised.value) == (
+        f"invalid stack config: messaging:consumers: {rules} consumers under eventbridge need {rules} rules on the "
+        f"bus and its archive one more; EventBridge allows {rules} rules per event bus in {region} (its default "
+        "quota, adjustable with a quota request; the program checks the default), so use at most "
+        f"{rules - 1} consumers"
+    )
+
+
+def test_a_bus_still_draining_counts_its_rules_too():
+    with pytest.raises(ConfigError, match="300 consumers under eventbridge need 300 rules"):
+        parse("fanout", named(300), previousTopology="eventbridge")
+
+
+def test_a_fifo_topic_takes_as_many_consumers_as_it_allows_subscriptions():
+    assert len(parse("fanout", named(100), fifo=True).consumers) == 100
+    with pytest.raises(ConfigError) as raised:
+        parse("fanout", named(101), fifo=True)
+    assert str(raised.value) == (
+        "invalid stack config: messaging:consumers: 101 consumers under fanout with messaging:fifo true; SNS allows "
+        "100 subscriptions per FIFO topic, so use at most 100 consumers"
+    )
+
+
+def test_a_standard_topic_takes_as_many_consumers_with_a_match_as_it_allows_filter_policies():
+    assert len(parse("fanout", named(200, match={"type": ["A"]})).consumers) == 200
+    # Consumers without a match have no filter policy: they do not count.
+    unfiltered = [{"name": f"all-{i}"} for i in range(50)]
+    assert len(parse("fanout", named(200, match={"type": ["A"]}) + unfiltered).consumers) == 250
+    with pytest.raises(ConfigError) as raised:
+        parse("fanout", named(201, match={"type": ["A"]}))
+    assert str(raised.value) == (
+        "invalid stack config: messaging:consumers: 201 consumers with a match under fanout; SNS allows 200 filter "
+        "policies per topic (its default quota, adjustable with a quota request; the program checks the default), so "
+        "give at most 200 consumers a match"
+    )
+
+
+@pytest.mark.parametrize("topology", TOPOLOGIES)
+def test_a_region_aws_does_not_have_is_refused_listing_the_known_regions(topology):
+    with pytest.raises(ConfigError) as raised:
+        parse(topology, ONE, region="eu-west-9")
+    message = str(raised.value)
+    assert message.startswith('invalid stack config: aws:region: "eu-west-9" is not an AWS region; known regions are ')
+    listed = message.split("known regions are ", 1)[1].split(" (", 1)[0].split(", ")
+    assert listed == sorted(boto3.session.Session().get_available_regions("sqs"))
+    assert {"eu-west-1", "us-east-1", "ap-southeast-2"} <= set(listed)
+
+
+@pytest.mark.parametrize("region", ["eu-west-1", "us-east-1", "ap-southeast-2", "il-central-1"])
+def test_every_region_of_the_aws_partition_is_accepted(region):
+    assert parse("fanout", ONE, region=region).region == region
+
+
+@pytest.mark.parametrize("topology", TOPOLOGIES)
+def test_a_key_in_a_misspelt_namespace_is_reported_by_the_program_itself(attempt, topology):
+    error, deployment = attempt({**stack_config(topology, ONE), "messagin:topology": "eventbridge"})
+    assert str(error) == (
+        'invalid stack config: messagin:topology: unknown namespace "messagin"; this program reads only messaging:*, '
+        "aws:* and pulumi:* keys (did you mean messaging:topology?)"
+    )
+    assert deployment.registrations == []
+
+
+def test_keys_of_the_aws_provider_and_of_pulumi_are_not_mistakes(attempt):
+    error, _deployment = attempt({**stack_config("fanout", ONE), "aws:profile": "dev", "pulumi:tags": "{}"})
+    assert error is None
+
+
+# --- Names the program uses itself -----------------------------------------------------------------------------
+
+CONSUMER_TYPE = "messaging:consumer:Consumer"
+
+
+def _stack_level_names_and_consumer_roles(deployment):
+    """Logical names of everything not under a consumer, and the roles a consumer names its children by."""
+    by_urn = {r.urn: r for r in deployment.registrations}
+
+    def consumer_of(registration):
+        while registration is not None:
+            if registration.typ == CONSUMER_TYPE:
+                return registration
+            registration = by_urn.get(registration.parent)
+        return None
+
+    stack_level, roles = set(), set()
+    for registration in deployment.registrations:
+        if registration.typ == "messaging:index:Messaging":
+            continue
+        owner = consumer_of(registration)
+        if owner is None:
+            stack_level.add(registration.name)
+        elif owner is not registration:
+            roles.add(registration.name.removeprefix(f"{owner.name}-"))
+    return stack_level, roles
+
+
+def test_the_reserved_names_are_exactly_the_names_whose_resources_the_stack_itself_uses(deploy):
+    everything = deploy(
+        "eventbridge",
+        [{"name": "inventory"}],
+        previousTopology="fanout",
+        fifo=True,
+        encryption="kms",
+        idempotency=True,
+        alarmEmail="ops@example.com",
+    )
+    stack_level, roles = _stack_level_names_and_consumer_roles(everything)
+    stack_level |= _stack_level_names_and_consumer_roles(deploy("point-to-point"))[0]
+    components = {r.name for r in everything.registrations if not r.custom} | {"point-to-point"}
+    clashes = {name for name in stack_level if name in components and name != "inventory"} | {
+        name.removesuffix(f"-{role}") for name in stack_level for role in roles if name.endswith(f"-{role}")
+    }
+    clashes = {name for name in clashes if re.match(defaults.CONSUMER_NAME_PATTERN, name) and name != "inventory"}
+    assert set(defaults.RESERVED_NAMES) == clashes
+    assert "producer" in clashes and "eventbridge-delivery" in clashes
+
+
+@pytest.mark.parametrize("topology", TOPOLOGIES)
+@pytest.mark.parametrize("name", defaults.RESERVED_NAMES)
+def test_a_consumer_named_like_a_resource_of_the_stack_is_refused_listing_the_reserved_names(name, topology):
+    with pytest.raises(ConfigError) as raised:
+        parse(topology, [{"name": name}])
+    assert str(raised.value) == (
+        f'invalid stack config: messaging:consumers[0].name: "{name}" is reserved; the stack names its own resources '
+        f"after it; reserved names are {', '.join(defaults.RESERVED_NAMES)}"
+    )
+
+
+def test_the_readme_names_every_reserved_name_and_consumer_limit():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    reserved_row = next(line for line in readme.splitlines() if line.startswith("| `name` |"))
+    assert ", ".join(f"`{name}`" for name in defaults.RESERVED_NAMES) in reserved_row
+    rules = defaults.EVENTBRIDGE_RULES_PER_BUS - defaults.EVENTBRIDGE_ARCHIVE_RULES
+    assert f"| `eventbridge` | {rules} consumers" in readme
+    assert f"| `fanout` with `fifo` | {defaults.SNS_FIFO_TOPIC_SUBSCRIPTIONS} consumers |" in readme
+    assert f"| `fanout` | {defaults.SNS_FILTER_POLICIES_PER_TOPIC} consumers with a `match` |" in readme

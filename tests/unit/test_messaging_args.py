@@ -100,6 +100,8 @@ def _in_code(config):
         if namespace == "aws":
             kwargs["region"] = text
             continue
+        if namespace != "messaging":
+            return None  # code has no other namespace to misspell
         if key not in STACK_KEYS:
             return None  # a misspelled key is a TypeError naming it in code
         value = _decode(key, text)

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pulumi_harness import POWERTOOLS_LAYER_ARN, run_program, stack_config
+from pulumi_harness import POWERTOOLS_LAYER_ARN, attempt_program, run_program, stack_config
 
 from components import defaults, lambda_env
 from components.config import STACK_KEYS, parse_stack_config
+from emulator.errors import EmulatorError
+from emulator.stackconfig import load_stack_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,14 +79,78 @@ def test_components_and_handlers_agree_on_every_environment_variable_name():
         assert f'"{name}"' in handler_env, f"handlers/env.py does not read {name}"
 
 
+def read_stack_file(path: Path) -> dict[str, str]:
+    """The config `pulumi up` hands the program for this stack file: read with Go's yaml.v2 rules
+    (`y`, `N`, `on` are booleans), Pulumi.yaml's defaults applied, a misspelt namespace refused."""
+    return load_stack_config(ROOT, path.name.split(".")[1], stack_file=path)
+
+
 @pytest.mark.parametrize("stack_file", sorted(ROOT.glob("Pulumi.*.yaml")), ids=lambda p: p.name)
 def test_every_sample_stack_is_valid_config(stack_file):
-    stack = yaml.safe_load(stack_file.read_text())["config"]
-    raw = {key.split(":", 1)[1]: value for key, value in stack.items() if key.startswith("messaging:")}
-    config = parse_stack_config(
-        raw, project="messaging", stack=stack_file.name.split(".")[1], region=stack["aws:region"]
+    config = read_stack_file(stack_file)
+    error, deployment = attempt_program(config)
+    assert error is None, error
+    assert deployment.resources
+    assert config["messaging:topology"] in defaults.TOPOLOGIES
+
+
+def test_the_sample_stack_check_reports_a_key_in_a_misspelt_namespace(tmp_path):
+    stack_file = tmp_path / "Pulumi.typo.yaml"
+    stack_file.write_text((ROOT / "Pulumi.dev.yaml").read_text().replace("messaging:topology", "messagin:topology"))
+    with pytest.raises(EmulatorError) as raised:
+        read_stack_file(stack_file)
+    assert str(raised.value) == (
+        "Pulumi.typo.yaml: messagin:topology: unknown namespace 'messagin'; this program reads only messaging:*, "
+        "aws:*, pulumi:* keys (did you mean messaging:topology?)"
     )
-    assert config.topology in defaults.TOPOLOGIES
+
+
+YAML_1_1_STACK = """config:
+  aws:region: eu-west-1
+  messaging:topology: fanout
+  messaging:fifo: yes
+  messaging:rawDelivery: N
+  messaging:production: on
+  messaging:consumers:
+    - name: vip
+      match:
+        data: {vip: [y]}
+"""
+# What the Pulumi CLI passes for that file: it reads stack files with Go's yaml.v2, where yes, on, y
+# and N are booleans, and hands a boolean to the program as "true" or "false" (objects as JSON).
+PULUMI_UP_CONFIG = {
+    "aws:region": "eu-west-1",
+    "messaging:topology": "fanout",
+    "messaging:fifo": "true",
+    "messaging:rawDelivery": "false",
+    "messaging:production": "true",
+    "messaging:consumers": '[{"name": "vip", "match": {"data": {"vip": [true]}}}]',
+}
+
+
+def declared(deployment):
+    """Every resource's inputs by URN (the code archive is compared by the package tests)."""
+    return {r.urn: {k: v for k, v in r.inputs.items() if k != "code"} for r in deployment.resources}
+
+
+def test_yaml_1_1_booleans_mean_to_the_program_what_they_mean_under_pulumi_up(tmp_path):
+    stack_file = tmp_path / "Pulumi.bools.yaml"
+    stack_file.write_text(YAML_1_1_STACK)
+    emulated = read_stack_file(stack_file)
+    assert {k: emulated[k] for k in ("messaging:fifo", "messaging:rawDelivery", "messaging:production")} == {
+        "messaging:fifo": "true",
+        "messaging:rawDelivery": "false",
+        "messaging:production": "true",
+    }
+    under_emulator, under_pulumi_up = run_program(emulated), run_program(PULUMI_UP_CONFIG)
+    assert declared(under_emulator) == declared(under_pulumi_up)
+    queues = under_emulator.of_type("aws:sqs/queue:Queue")
+    assert queues and all(q.inputs.get("fifoQueue") is True for q in queues)
+    (subscription,) = under_emulator.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert subscription.inputs["rawMessageDelivery"] is False
+    assert json.loads(subscription.inputs["filterPolicy"]) == {"data": {"vip": [True]}}
+    # PyYAML alone reads `N` and `y` as text: the program would then refuse rawDelivery "N".
+    assert yaml.safe_load(YAML_1_1_STACK)["config"]["messaging:rawDelivery"] == "N"
 
 
 def test_there_is_a_dev_stack():
