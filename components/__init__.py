@@ -1,8 +1,8 @@
 """Infrastructure for the messaging system (docs/architecture.md).
 
-    from components import ConsumerArgs, Messaging, MessagingArgs
+    from components import ConsumerArgs, Messaging, MessagingArgs, ProducerArgs
 
-The three names load on first use, so `components.defaults` and the pure
+The four names load on first use, so `components.defaults` and the pure
 modules stay importable without loading the AWS provider SDK.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from components.messaging import ConsumerArgs, Messaging, MessagingArgs
+    from components.messaging import ConsumerArgs, Messaging, MessagingArgs, ProducerArgs
 
-__all__ = ["ConsumerArgs", "Messaging", "MessagingArgs"]
+__all__ = ["ConsumerArgs", "Messaging", "MessagingArgs", "ProducerArgs"]
 
 
 def __getattr__(name: str) -> Any:

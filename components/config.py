@@ -69,6 +69,16 @@ class ConsumerConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ProducerConfig:
+    """One of the team's own publishing functions (`messaging:producers[i]`)."""
+
+    name: str
+    handler: str  # module:function in the code folder
+    timeout_seconds: int
+    memory_mb: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class StackConfig:
     project: str
     stack: str
@@ -76,6 +86,7 @@ class StackConfig:
     topology: str
     previous_topology: str | None
     consumers: tuple[ConsumerConfig, ...]
+    producers: tuple[ProducerConfig, ...]
     fifo: bool
     raw_delivery: bool
     encryption: str
@@ -121,6 +132,7 @@ STACK_KEYS: dict[str, tuple[str, Any]] = {
     "source": ("get", defaults.DEFAULT_SOURCE),
     "codePath": ("get", defaults.CODE_PATH),
     "consumers": ("get_object", None),
+    "producers": ("get_object", defaults.PRODUCERS),
 }
 
 # Per-consumer keys in `messaging:consumers[i]` -> default.
@@ -134,6 +146,14 @@ CONSUMER_KEYS: dict[str, Any] = {
     "memoryMb": defaults.MEMORY_MB,
     "maxReceiveCount": defaults.MAX_RECEIVE_COUNT,
     "processor": defaults.PROCESSOR,
+}
+
+# Per-producer keys in `messaging:producers[i]` -> default.
+PRODUCER_KEYS: dict[str, Any] = {
+    "name": None,
+    "handler": None,
+    "timeoutSeconds": defaults.PRODUCER_TIMEOUT_SECONDS,
+    "memoryMb": defaults.PRODUCER_MEMORY_MB,
 }
 
 AWS_MANAGED_SQS_KEY_NAMES = ("aws-managed", "aws/sqs", "alias/aws/sqs")
@@ -278,6 +298,7 @@ def parse_stack_config(
         errors.append(code_error)
     consumers = _parse_consumers(values["consumers"], topology=topology, fifo=fifo, code=code, errors=errors)
     _check_quotas(values["consumers"], kinds={topology, previous}, fifo=fifo, region=region, errors=errors)
+    producers = _parse_producers(values["producers"], consumers=consumers, code=code, errors=errors)
     layer_zip = None
     if code is not None and code.requirements is not None and not errors:
         where = f"{NAMESPACE}:codePath: {values['codePath']}/{defaults.REQUIREMENTS_FILE}"
@@ -295,6 +316,7 @@ def parse_stack_config(
         topology=topology,
         previous_topology=previous,
         consumers=consumers,
+        producers=producers,
         fifo=fifo,
         raw_delivery=raw_delivery,
         encryption=encryption,
@@ -501,6 +523,66 @@ def _check_quotas(raw: Any, *, kinds: set[Any], fifo: Any, region: Any, errors: 
                 f"with a quota request; the program checks the default), so give at most "
                 f"{defaults.SNS_FILTER_POLICIES_PER_TOPIC} consumers a match"
             )
+
+
+def _parse_producers(
+    raw: Any, *, consumers: tuple[ConsumerConfig, ...], code: team_code.CodeFolder | None, errors: list[str]
+) -> tuple[ProducerConfig, ...]:
+    key = f"{NAMESPACE}:producers"
+    example = '[{"name": "checkout", "handler": "checkout:handler"}]'
+    if not isinstance(raw, (list, tuple)):
+        errors.append(f"{key}: {_show(raw)} is not allowed; give a list of producers, e.g. {example}")
+        return ()
+    # A producer's resources are named like a consumer's ("<name>-function"): the two share one namespace.
+    consumer_index = {c.name: i for i, c in reversed(list(enumerate(consumers))) if isinstance(c.name, str)}
+    producers: list[ProducerConfig] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(raw):
+        path = f"{key}[{index}]"
+        if not isinstance(item, Mapping):
+            errors.append(f"{path}: {_show(item)} is not allowed; a producer is an object with a name and a handler")
+            continue
+        for unknown in sorted(set(item) - set(PRODUCER_KEYS)):
+            errors.append(f"{path}.{unknown}: unknown key; known keys are {', '.join(PRODUCER_KEYS)}")
+        values = {k: item.get(k, default) for k, default in PRODUCER_KEYS.items()}
+        check = _Checker(errors, prefix=f"{path}.")
+
+        name = values["name"]
+        if (
+            not isinstance(name, str)
+            or not re.match(defaults.CONSUMER_NAME_PATTERN, name)
+            or len(name) > defaults.CONSUMER_NAME_MAX_LENGTH
+        ):
+            errors.append(
+                f"{path}.name: {_show(name)} is not allowed; use lowercase letters, digits and '-' (not at either "
+                f"end), at most {defaults.CONSUMER_NAME_MAX_LENGTH} characters"
+            )
+        elif name in defaults.RESERVED_NAMES:
+            errors.append(
+                f"{path}.name: {_show(name)} is reserved; the stack names its own resources after it; reserved names "
+                f"are {', '.join(defaults.RESERVED_NAMES)}"
+            )
+        elif name in seen:
+            errors.append(
+                f"{path}.name: {_show(name)} is a duplicate of {key}[{seen[name]}].name; producer names must be unique"
+            )
+        elif name in consumer_index:
+            errors.append(
+                f"{path}.name: {_show(name)} is also the name of {NAMESPACE}:consumers[{consumer_index[name]}]; "
+                "a producer's name must differ from every consumer's (their resources would share names)"
+            )
+        else:
+            seen[name] = index
+
+        handler = values["handler"]
+        if code is not None:  # without a code folder there is nothing to look the handler up in
+            handler_error = team_code.check_handler(code, handler, f"{path}.handler (producer {_show(name)})")
+            if handler_error:
+                errors.append(handler_error)
+        timeout = check.integer("timeoutSeconds", values["timeoutSeconds"], 1, defaults.TIMEOUT_MAX_SECONDS)
+        memory = check.integer("memoryMb", values["memoryMb"], *defaults.MEMORY_RANGE_MB)
+        producers.append(ProducerConfig(name=name, handler=handler, timeout_seconds=timeout, memory_mb=memory))
+    return tuple(producers)
 
 
 class _Checker:

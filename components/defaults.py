@@ -113,6 +113,7 @@ LAYER_PLATFORMS = ("manylinux_2_34_aarch64", "manylinux_2_28_aarch64", "manylinu
 LAYER_CACHE_DIR = ".messaging/layers"  # under the project root: one zip per requirements hash, reused by preview
 PRODUCER_TIMEOUT_SECONDS = 30  # s: batching and bounded retries fit well inside
 PRODUCER_MEMORY_MB = 256  # MB
+PRODUCERS = ()  # the team's own publishing functions (messaging:producers): none unless configured
 
 # Powertools for AWS Lambda (Python), as the AWS-published layer. The layer ARN
 # is read at deploy time from AWS's public SSM parameter for exactly this

@@ -14,6 +14,7 @@ IDEMPOTENCY_TABLE = "MESSAGING_IDEMPOTENCY_TABLE"  # consumer: DynamoDB table; u
 IDEMPOTENCY_TTL_SECONDS = "MESSAGING_IDEMPOTENCY_TTL_SECONDS"  # consumer: expiry window
 SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"  # Powertools: service in every log line
 LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
+REGION = "AWS_REGION"  # publishers outside Lambda: the stack's region (Lambda sets it for its functions)
 
 CHANNEL_SQS = "sqs"
 CHANNEL_SNS = "sns"

@@ -1,6 +1,6 @@
 """Messaging: the whole system as one component, and the typed arguments it takes.
 
-`MessagingArgs` and `ConsumerArgs` can be built in code or read from stack
+`MessagingArgs`, `ConsumerArgs` and `ProducerArgs` can be built in code or read from stack
 config (`MessagingArgs.from_stack_config`); either way they are validated by
 the same parser as stack config (components/config.py), with the same errors,
 before any resource exists. Everything not given defaults from
@@ -17,13 +17,22 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components import defaults
+from components import defaults, lambda_env
 from components.alarms import Alarms, AlarmsArgs
-from components.config import CONSUMER_KEYS, NAMESPACE, STACK_KEYS, ConfigError, StackConfig, parse_stack_config
+from components.config import (
+    CONSUMER_KEYS,
+    NAMESPACE,
+    PRODUCER_KEYS,
+    STACK_KEYS,
+    ConfigError,
+    StackConfig,
+    parse_stack_config,
+)
 from components.consumer import Consumer, ConsumerComponentArgs
 from components.idempotency import IdempotencyArgs, IdempotencyStore
-from components.producer import Producer, ProducerArgs
+from components.producer import Producer, ProducerComponentArgs, publish_policy_document, publisher_environment
 from components.stack_key import StackKey, StackKeyArgs
+from components.team_code import handler_string
 from components.topologies import TOPOLOGIES, Endpoint, EventBridgeArgs, FanoutArgs, RouteSpec, Topology, TopologyArgs
 
 
@@ -52,11 +61,29 @@ class ConsumerArgs:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ProducerArgs:
+    """One of the team's own publishing functions in the code folder. Fields are `messaging:producers[i]` keys."""
+
+    name: str
+    handler: str  # module:function in the code folder, called as a Lambda handler (event, context)
+    timeout_seconds: int = defaults.PRODUCER_TIMEOUT_SECONDS
+    memory_mb: int = defaults.PRODUCER_MEMORY_MB
+
+    def as_config(self) -> dict[str, Any]:
+        """The producer as stack config would spell it (camelCase keys), for the one validator."""
+        return {key: getattr(self, _snake(key)) for key in PRODUCER_KEYS}
+
+
+_LISTS = ("consumers", "producers")  # keys whose items are args objects of their own
+
+
+@dataclass(frozen=True, kw_only=True)
 class MessagingArgs:
     """The whole system. Fields are the `messaging:<key>` stack keys, plus where and how it is named."""
 
     topology: str = defaults.DEFAULT_TOPOLOGY
     consumers: Sequence[ConsumerArgs] | None = None  # required; None is refused as stack config refuses it
+    producers: Sequence[ProducerArgs] = defaults.PRODUCERS  # the team's own publishing functions
     previous_topology: str | None = None  # while switching: the topology that keeps delivering
     fifo: bool = defaults.FIFO
     raw_delivery: bool = defaults.RAW_DELIVERY
@@ -78,8 +105,9 @@ class MessagingArgs:
     child_name_prefix: str | None = defaults.CHILD_NAME_PREFIX
 
     def __post_init__(self) -> None:
-        if isinstance(self.consumers, list):
-            object.__setattr__(self, "consumers", tuple(self.consumers))  # frozen all the way down
+        for key in _LISTS:
+            if isinstance(getattr(self, key), list):
+                object.__setattr__(self, key, tuple(getattr(self, key)))  # frozen all the way down
         self._parse(project=NAMESPACE, stack="validation")  # refuse bad args where they are built
 
     @classmethod
@@ -88,19 +116,23 @@ class MessagingArgs:
         consumers = [
             ConsumerArgs(**{f.name: getattr(c, f.name) for f in fields(ConsumerArgs)}) for c in config.consumers
         ]
-        values = {_snake(key): getattr(config, _snake(key)) for key in STACK_KEYS if key != "consumers"}
-        return cls(**values, consumers=consumers, region=config.region, **overrides)
+        producers = [
+            ProducerArgs(**{f.name: getattr(p, f.name) for f in fields(ProducerArgs)}) for p in config.producers
+        ]
+        values = {_snake(key): getattr(config, _snake(key)) for key in STACK_KEYS if key not in _LISTS}
+        return cls(**values, consumers=consumers, producers=producers, region=config.region, **overrides)
 
     def as_config(self) -> dict[str, Any]:
         """The args as stack config would spell them (camelCase keys), for the one validator."""
-        raw = {key: getattr(self, _snake(key)) for key in STACK_KEYS if key != "consumers"}
-        consumers = self.consumers
-        # Anything but a list is left as it is, for the validator to name.
-        raw["consumers"] = (
-            [c.as_config() if isinstance(c, ConsumerArgs) else c for c in consumers]
-            if isinstance(consumers, (list, tuple))
-            else consumers
-        )
+        raw = {key: getattr(self, _snake(key)) for key in STACK_KEYS if key not in _LISTS}
+        # Anything but a list of args objects is left as it is, for the validator to name.
+        for key, kind in (("consumers", ConsumerArgs), ("producers", ProducerArgs)):
+            items = getattr(self, key)
+            raw[key] = (
+                [i.as_config() if isinstance(i, kind) else i for i in items]
+                if isinstance(items, (list, tuple))
+                else items
+            )
         return {key: value for key, value in raw.items() if value is not None}
 
     def _parse(self, *, project: str, stack: str) -> StackConfig:
@@ -126,6 +158,9 @@ class Messaging(pulumi.ComponentResource):
     alarm_topic_arn: pulumi.Output[str]
     key_arn: pulumi.Output[str | None]
     consumers: pulumi.Output[dict]
+    producers: pulumi.Output[dict]
+    publish_policy_arn: pulumi.Output[str]
+    publisher_environment: pulumi.Output[dict]
 
     def __init__(self, name: str, args: MessagingArgs, opts: pulumi.ResourceOptions | None = None):
         config = args.stack_config()
@@ -233,10 +268,11 @@ class Messaging(pulumi.ComponentResource):
             )
             for topology in topologies
         ]
-        # Last, the producer, pointed at the new channel once every route of both topologies exists.
-        producer = Producer(
-            f"{prefix}producer",
-            ProducerArgs(
+
+        # Last, the producers (built-in, then the team's), pointed at the new channel once every route of
+        # both topologies exists; each is granted exactly what the publish policy grants.
+        def producer_args(**function: Any) -> ProducerComponentArgs:
+            return ProducerComponentArgs(
                 channel=channels[0],
                 draining=channels[1:],
                 tags=tags,
@@ -247,13 +283,33 @@ class Messaging(pulumi.ComponentResource):
                 wait_for=topologies,
                 code_root=config.code_root,
                 layer_zip=config.layer_zip,
-            ),
+                **function,
+            )
+
+        producer = Producer(f"{prefix}producer", producer_args(), opts=child)
+        team_producers = {
+            p.name: Producer(
+                f"{prefix}{p.name}",
+                producer_args(
+                    handler=handler_string(p.handler), timeout_seconds=p.timeout_seconds, memory_mb=p.memory_mb
+                ),
+                opts=child,
+            )
+            for p in config.producers
+        }
+        # For publishers outside the stack (an ECS task, another stack): the same grant, attachable to any role.
+        publish_policy = aws.iam.Policy(
+            f"{prefix}publish-policy",
+            description=f"messaging {config.stack}: publish into the stack's channel",
+            policy=publish_policy_document(channels, kms_key_arn),
+            tags=tags,
             opts=child,
         )
 
         self.consumer_components = consumers
         self.topology_components = topologies
         self.producer_component = producer
+        self.team_producer_components = team_producers
         self.topology = pulumi.Output.from_input(config.topology)
         self.draining_topology = pulumi.Output.from_input(config.previous_topology)
         self.producer_function = producer.function_name
@@ -266,6 +322,14 @@ class Messaging(pulumi.ComponentResource):
                 for c in consumers
             }
         )
+        self.producers = pulumi.Output.from_input(
+            {name: pulumi.Output.all(function=p.function_name) for name, p in team_producers.items()}
+        )
+        self.publish_policy_arn = publish_policy.arn
+        self.publisher_environment = pulumi.Output.all(
+            **publisher_environment(channels[0], source=config.source, fifo=config.fifo),
+            **{lambda_env.REGION: config.region},
+        )
         self.register_outputs(
             {
                 "topology": self.topology,
@@ -275,6 +339,9 @@ class Messaging(pulumi.ComponentResource):
                 "alarm_topic_arn": self.alarm_topic_arn,
                 "key_arn": self.key_arn,
                 "consumers": self.consumers,
+                "producers": self.producers,
+                "publish_policy_arn": self.publish_policy_arn,
+                "publisher_environment": self.publisher_environment,
             }
         )
 
@@ -308,7 +375,7 @@ def _topology_args(
 
 
 def _check_names(name: str, prefix: str, config: StackConfig) -> None:
-    """Prefixed child names must still fit AWS's name limits (a consumer's fit on its own)."""
+    """Prefixed child names must still fit AWS's name limits (a consumer's or producer's fit on its own)."""
     errors = []
     if prefix and (
         not re.match(defaults.CONSUMER_NAME_PATTERN, name) or len(name) > defaults.MESSAGING_NAME_MAX_LENGTH
@@ -317,11 +384,12 @@ def _check_names(name: str, prefix: str, config: StackConfig) -> None:
             f"Messaging name: {name!r} is not allowed; use lowercase letters, digits and '-' (not at either end), "
             f"at most {defaults.MESSAGING_NAME_MAX_LENGTH} characters"
         )
-    for index, consumer in enumerate(config.consumers):
-        if len(prefix) + len(consumer.name) > defaults.CONSUMER_NAME_MAX_LENGTH:
-            errors.append(
-                f"{NAMESPACE}:consumers[{index}].name: {consumer.name!r} is too long under the Messaging name "
-                f"{name!r}; prefix and name together are at most {defaults.CONSUMER_NAME_MAX_LENGTH} characters"
-            )
+    for key, items in (("consumers", config.consumers), ("producers", config.producers)):
+        for index, item in enumerate(items):
+            if len(prefix) + len(item.name) > defaults.CONSUMER_NAME_MAX_LENGTH:
+                errors.append(
+                    f"{NAMESPACE}:{key}[{index}].name: {item.name!r} is too long under the Messaging name "
+                    f"{name!r}; prefix and name together are at most {defaults.CONSUMER_NAME_MAX_LENGTH} characters"
+                )
     if errors:
         raise ConfigError("invalid stack config: " + "; ".join(errors))

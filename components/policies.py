@@ -29,6 +29,7 @@ IDEMPOTENCY_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:U
 KMS_DECRYPT_ACTIONS = ("kms:Decrypt",)
 KMS_ENCRYPT_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")  # sending to an encrypted queue/topic
 SEND_ACTIONS = {"sqs": ("sqs:SendMessage",), "sns": ("sns:Publish",), "events": ("events:PutEvents",)}
+EVENTS_CHANNEL = "events"  # the channel kind whose sender needs no key
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,17 +135,28 @@ def consumer_role_policy(*, queue_arn: str, log_group_arn: str, table_arn: str |
     return {"Version": VERSION, "Statement": statements}
 
 
-def producer_role_policy(*, targets: Sequence[tuple[str, str]], log_group_arn: str, kms_key_arn: str | None) -> dict:
-    """What the producer may do: send to exactly its target (first) and, while a
-    topology drains, to the previous one too; log; and use the key where it encrypts."""
+def publish_policy(*, targets: Sequence[tuple[str, str]], kms_key_arn: str | None) -> dict:
+    """Exactly what publishing into the stack needs, for the producer functions and for publishers
+    outside the stack: send to the current channel (first) and, while a topology drains, to the
+    previous one too; and use the key where the channel encrypts with it.
+
+    `targets` are (channel kind, target ARN) pairs. Sending to an encrypted queue or topic needs
+    the key; PutEvents does not: EventBridge itself encrypts the bus, through its own grant in the
+    key policy (docs/architecture.md).
+    """
     statements = [
         _allow("SendToTarget" if index == 0 else f"SendToDrainingTarget{index}", SEND_ACTIONS[channel], [target_arn])
         for index, (channel, target_arn) in enumerate(targets)
     ]
-    statements.append(logs_statement(log_group_arn))
-    if kms_key_arn is not None:
+    if kms_key_arn is not None and any(channel != EVENTS_CHANNEL for channel, _ in targets):
         statements.append(_allow("EncryptMessages", KMS_ENCRYPT_ACTIONS, [kms_key_arn]))
     return {"Version": VERSION, "Statement": statements}
+
+
+def producer_role_policy(*, targets: Sequence[tuple[str, str]], log_group_arn: str, kms_key_arn: str | None) -> dict:
+    """What a producer function may do: publish (exactly `publish_policy`) and write its own logs."""
+    publish = publish_policy(targets=targets, kms_key_arn=kms_key_arn)
+    return {"Version": VERSION, "Statement": [*publish["Statement"], logs_statement(log_group_arn)]}
 
 
 def alarm_topic_policy(topic_arn: str, account_id: str, region: str) -> dict:

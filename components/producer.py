@@ -1,4 +1,11 @@
-"""Producer: the shared producer Lambda, pointed at the topology's channel."""
+"""Producer: a publishing Lambda pointed at the topology's channel. The built-in one
+(`handlers.producer.handler`) and each of the team's own (`messaging:producers`) are
+the same component with a different handler.
+
+The channel environment and the publish grant are built here once, for the producer
+functions and for publishers outside the stack (`publish_policy_document`,
+`publisher_environment`), so all of them are allowed exactly the same sends.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +21,31 @@ from components.lambda_function import FunctionSpec, create_function
 from components.topologies.base import Channel
 
 
+def publisher_environment(channel: Channel, *, source: str, fifo: bool) -> dict[str, pulumi.Input[str]]:
+    """The variables `handlers.publisher.publish` reads to send into `channel`."""
+    return {
+        lambda_env.CHANNEL: channel.kind,
+        lambda_env.TARGET: channel.target,
+        lambda_env.DEFAULT_SOURCE: source,
+        lambda_env.FIFO: lambda_env.flag(fifo),
+    }
+
+
+def _targets(channels: Sequence[Channel]) -> pulumi.Output[list]:
+    """(kind, target ARN) of each channel, current first, for the policy functions."""
+    kinds = [c.kind for c in channels]
+    return pulumi.Output.all(*[c.target_arn for c in channels]).apply(lambda arns: list(zip(kinds, arns, strict=True)))
+
+
+def publish_policy_document(channels: Sequence[Channel], kms_key_arn: pulumi.Input[str] | None) -> pulumi.Output[str]:
+    """The grant to publish into `channels` (current first), as the JSON an IAM policy takes."""
+    return pulumi.Output.all(_targets(channels), kms_key_arn).apply(
+        lambda a: json.dumps(policies.publish_policy(targets=a[0], kms_key_arn=a[1]))
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
-class ProducerArgs:
+class ProducerComponentArgs:
     channel: Channel  # where it publishes
     tags: Mapping[str, str]
     source: str = defaults.DEFAULT_SOURCE  # the envelope source it fills in when a message has none
@@ -30,10 +60,14 @@ class ProducerArgs:
     kms_key_arn: pulumi.Input[str] | None = None
     code_root: Path | None = None  # the team's code folder, shipped beside the runtime; None: the runtime alone
     layer_zip: Path | None = None  # the team's dependencies as a layer zip
+    # The Lambda handler string: the built-in producer, or a team function ("checkout.handler").
+    handler: str = defaults.PRODUCER_HANDLER
+    timeout_seconds: int = defaults.PRODUCER_TIMEOUT_SECONDS
+    memory_mb: int = defaults.PRODUCER_MEMORY_MB
 
 
 class Producer(pulumi.ComponentResource):
-    """The function that publishes envelopes. It lives outside the topology so
+    """A function that publishes envelopes. It lives outside the topology so
     a switch updates its environment and policy in place instead of replacing it."""
 
     TYPE = "messaging:producer:Producer"
@@ -41,36 +75,23 @@ class Producer(pulumi.ComponentResource):
     function_name: pulumi.Output[str]
     function_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ProducerArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: ProducerComponentArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(self.TYPE, name, None, opts)
-        channel = args.channel
-        channels = [channel, *args.draining]
-        # Sending to an encrypted queue or topic needs the key; PutEvents does not (the bus uses an AWS-owned key).
-        encrypts = any(c.kind != lambda_env.CHANNEL_EVENTS for c in channels)
-        send_key = args.kms_key_arn if encrypts else None
+        targets = _targets([args.channel, *args.draining])
 
         def role_policy(log_group_arn: pulumi.Output[str]) -> pulumi.Output[str]:
-            return pulumi.Output.all(log_group_arn, send_key, *[c.target_arn for c in channels]).apply(
-                lambda a: json.dumps(
-                    policies.producer_role_policy(
-                        targets=list(zip([c.kind for c in channels], a[2:], strict=False)),
-                        log_group_arn=a[0],
-                        kms_key_arn=a[1],
-                    )
-                )
+            return pulumi.Output.all(targets, log_group_arn, args.kms_key_arn).apply(
+                lambda a: json.dumps(policies.producer_role_policy(targets=a[0], log_group_arn=a[1], kms_key_arn=a[2]))
             )
 
         fn = create_function(
             name,
             FunctionSpec(
-                handler=defaults.PRODUCER_HANDLER,
-                timeout_seconds=defaults.PRODUCER_TIMEOUT_SECONDS,
-                memory_mb=defaults.PRODUCER_MEMORY_MB,
+                handler=args.handler,
+                timeout_seconds=args.timeout_seconds,
+                memory_mb=args.memory_mb,
                 environment={
-                    lambda_env.CHANNEL: channel.kind,
-                    lambda_env.TARGET: channel.target,
-                    lambda_env.DEFAULT_SOURCE: args.source,
-                    lambda_env.FIFO: lambda_env.flag(args.fifo),
+                    **publisher_environment(args.channel, source=args.source, fifo=args.fifo),
                     lambda_env.SERVICE_NAME: name,
                     lambda_env.LOG_LEVEL: defaults.LOG_LEVEL,
                 },

@@ -1,10 +1,12 @@
 """The team's code folder (`messaging:codePath`): where it is, what it ships, and
-whether a consumer's `processor` reference can work, checked without importing it.
+whether a consumer's `processor` or a producer's `handler` reference can work,
+checked without importing it.
 
-Pure (no Pulumi): it reads files only. A processor reference `module:function`
-is checked by parsing the module's source with `ast`: the module exists in the
-folder, the function is defined at its top level, and it takes exactly one
-positional parameter (the envelope). Nothing of the team's code runs at deploy time.
+Pure (no Pulumi): it reads files only. A reference `module:function` is checked
+by parsing the module's source with `ast`: the module exists in the folder, the
+function is defined at its top level, and it takes the positional parameters it
+will be called with (a processor: the envelope; a handler: event and context).
+Nothing of the team's code runs at deploy time.
 """
 
 from __future__ import annotations
@@ -20,9 +22,6 @@ from components import defaults
 # What never goes into a function's archive: tests, caches, the dependency list (it becomes a layer).
 _SKIPPED_DIRS = frozenset({"__pycache__", "tests", "test", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 _SKIPPED_SUFFIXES = (".pyc", ".pyo")
-
-
-_REFERENCE = "give module:function inside the code folder, e.g. orders:process"
 
 
 def _show(value: object) -> str:
@@ -107,16 +106,56 @@ def _positional_parameters(function: ast.FunctionDef | ast.AsyncFunctionDef) -> 
     return positional - optional, optional, args.vararg is not None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Signature:
+    """What a referenced function is called with: how many positional arguments, and how the errors say it."""
+
+    role: str  # "a processor"
+    parameters: int
+    shown: str  # "exactly one positional parameter (the envelope)"
+    example: str  # a reference that would work, e.g. orders:process
+
+
+PROCESSOR = Signature(
+    role="a processor", parameters=1, shown="exactly one positional parameter (the envelope)", example="orders:process"
+)
+# Lambda calls a handler with the event and the context, positionally.
+HANDLER = Signature(
+    role="a Lambda handler",
+    parameters=2,
+    shown="exactly two positional parameters (event, context)",
+    example="checkout:handler",
+)
+
+
 def check_processor(folder: CodeFolder, reference: object, where: str) -> str | None:
     """None when `reference` names a usable processor in `folder`, else the error.
 
     `where` names the consumer and key, e.g. "messaging:consumers[0] (inventory).processor".
     """
+    return check_reference(folder, reference, where, PROCESSOR)
+
+
+def check_handler(folder: CodeFolder, reference: object, where: str) -> str | None:
+    """None when `reference` names a function in `folder` that Lambda can call as a handler, else the error."""
+    return check_reference(folder, reference, where, HANDLER)
+
+
+def handler_string(reference: str) -> str:
+    """The Lambda handler string for a checked `module:function` reference ("checkout.handler")."""
+    module, function = reference.split(":")
+    return f"{module}.{function}"
+
+
+def check_reference(folder: CodeFolder, reference: object, where: str, signature: Signature) -> str | None:
+    """None when `reference` (`module:function`) names a top-level function in `folder` that takes
+    `signature`'s positional arguments, else the error naming `where`, the value and what was found."""
+    allowed = f"give module:function inside the code folder, e.g. {signature.example}"
     if not isinstance(reference, str) or reference.count(":") != 1:
-        return f"{where}: {_show(reference)} is not allowed; {_REFERENCE}"
+        return f"{where}: {_show(reference)} is not allowed; {allowed}"
     module, function = reference.split(":")
     if not module or not function or not all(part.isidentifier() for part in module.split(".")):
-        return f"{where}: {_show(reference)} is not allowed; {_REFERENCE}"
+        return f"{where}: {_show(reference)} is not allowed; {allowed}"
     if not function.isidentifier():
         return f"{where}: {_show(reference)}: {function!r} is not a Python function name"
     source_file = folder.module_file(module)
@@ -136,15 +175,16 @@ def check_processor(folder: CodeFolder, reference: object, where: str) -> str | 
             f"functions found: {found}"
         )
     if isinstance(definition, ast.AsyncFunctionDef):
-        return f"{where}: {_show(reference)}: {function} is async; a processor is a plain function of one envelope"
+        return (
+            f"{where}: {_show(reference)}: {function} is async; {signature.role} is a plain function taking "
+            f"{signature.shown}"
+        )
     required, optional, varargs = _positional_parameters(definition)
     keyword_only = [
         a.arg for a, d in zip(definition.args.kwonlyargs, definition.args.kw_defaults, strict=True) if d is None
     ]
-    if required > 1 or (required == 0 and optional == 0 and not varargs) or keyword_only:
+    takes = required <= signature.parameters and (varargs or required + optional >= signature.parameters)
+    if not takes or keyword_only:
         shown = ast.unparse(definition.args)
-        return (
-            f"{where}: {_show(reference)}: {function}({shown}) must take exactly one positional parameter "
-            "(the envelope)"
-        )
+        return f"{where}: {_show(reference)}: {function}({shown}) must take {signature.shown}"
     return None

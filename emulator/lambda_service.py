@@ -48,10 +48,12 @@ class LambdaService:
             raise EmulatorError(f"the program declares several producer functions ({names}); expected one")
         return producers[0]
 
-    def produce(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        fn = self.producer()
+    def produce(self, messages: list[dict[str, Any]], fn: Function | None = None, event: Any = None) -> dict[str, Any]:
+        """Invoke the built-in producer with ``messages``, or ``fn`` (a team producer) with ``event``."""
+        if fn is None:
+            fn, event = self.producer(), {"messages": messages}
         try:
-            result = self.sandbox.invoke(fn, {"messages": messages})
+            result = self.sandbox.invoke(fn, event)
         except EmulatorError:
             raise
         except Exception as exc:

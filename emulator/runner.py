@@ -26,6 +26,8 @@ def run(
     stack_file: str | Path | None = None,
     log_sink: Callable[[str, str], None] | None = None,
     details: bool = False,
+    producer: str | None = None,
+    event: Any = None,
 ) -> dict[str, Any]:
     """Run the program and its handlers offline; return the report (README: Emulator).
 
@@ -37,10 +39,13 @@ def run(
     ``stack_file``: a stack config file to use instead of ``Pulumi.<stack>.yaml``.
     ``log_sink(function_name, line)``: receives every line the handlers log.
     ``details``: add a ``"details"`` key (delivered ids, invocation counts, routes).
+    ``producer``: the name of one of ``messaging:producers`` to invoke with ``event``
+    instead of the built-in producer with ``messages`` (see ``Stack.publish_from``).
     """
-    if messages is None:
-        messages = demo_orders(count if count is not None else 12)
-    validate_messages(messages)
+    if producer is None:
+        if messages is None:
+            messages = demo_orders(count if count is not None else 12)
+        validate_messages(messages)
     overrides = dict(config_overrides or {})
     if topology is not None:
         overrides["messaging:topology"] = topology
@@ -52,6 +57,9 @@ def run(
         program_transform=program_transform,
         log_sink=log_sink,
     ) as deployed:
-        deployed.publish(messages)
+        if producer is None:
+            deployed.publish(messages)
+        else:
+            deployed.publish_from(producer, event)
         deployed.drain()
         return deployed.report(details=details)

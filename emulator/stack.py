@@ -8,7 +8,8 @@
 Entering deploys the real program (``__main__.py`` under Pulumi's mock
 runtime) into a fresh embedded AWS and checks its routes as AWS would;
 ``publish`` invokes the producer function once with the envelopes (as one
-Lambda invocation), ``drain`` plays the Lambda service until every mapped
+Lambda invocation), ``publish_from`` invokes one of the team's own producers
+with an event, ``drain`` plays the Lambda service until every mapped
 queue is empty; the queries read what happened so far.  Leaving tears the
 embedded AWS down.  ``emulator.run`` is this with one publish and one drain.
 """
@@ -140,6 +141,20 @@ class Stack:
         self._running()
         validate_messages(envelopes)
         produced = self.service.produce(json.loads(json.dumps(envelopes)))  # the handlers get their own copy
+        return self._sent(produced)
+
+    def publish_from(self, producer: str, event: Any) -> list[str]:
+        """Invoke the team producer ``producer`` (a ``messaging:producers`` name) once with ``event``, as
+        Lambda would; it must return what ``publish`` returned. Return the ids it sent."""
+        self._running()
+        producers = self.exports.get("producers") or {}
+        if producer not in producers:
+            known = ", ".join(sorted(producers)) or "none"
+            raise EmulatorError(f"producer {producer!r} is not in messaging:producers; producers: {known}")
+        fn = self.service.sandbox.function(producers[producer]["function"])
+        return self._sent(self.service.produce([], fn, json.loads(json.dumps(event))))  # JSON, as Invoke passes it
+
+    def _sent(self, produced: dict[str, Any]) -> list[str]:
         sent = [str(i) for i in produced["sent"]]
         self.sent.extend(sent)
         self.send_failed.extend(produced.get("failed") or [])

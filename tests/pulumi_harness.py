@@ -94,6 +94,9 @@ class RecordingMocks(pulumi_mocks.Mocks):
             }
         if typ == "aws:iam/role:Role":
             return physical, {**inputs, "name": physical, "arn": f"arn:aws:iam::{account}:role/{physical}"}
+        if typ == "aws:iam/policy:Policy":
+            arn = f"arn:aws:iam::{account}:policy/{physical}"
+            return arn, {**inputs, "name": physical, "arn": arn}
         if typ == "aws:iam/rolePolicy:RolePolicy":
             return f"{inputs['role']}:{physical}", {**inputs, "name": physical}
         if typ == "aws:cloudwatch/logGroup:LogGroup":
@@ -204,6 +207,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: RecordingMocks):
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self.component_outputs: dict[str, dict[str, Any]] = {}  # URN -> what the component registered
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - the gRPC method name
+        self.component_outputs[request.urn] = rpc.deserialize_properties(request.outputs)
+        return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request):  # noqa: N802 - the gRPC method name
         response = super().RegisterResource(request)
@@ -232,6 +240,8 @@ class Deployment:
 
     registrations: list[Registration]
     parameters_read: list[str] = field(default_factory=list)
+    # URN -> the outputs each component registered (the mocks never register the stack's exports).
+    component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def resources(self) -> list[Registration]:
@@ -249,6 +259,10 @@ class Deployment:
         """An output the mock gave resource `name` (its arn, url, name, ...)."""
         return self.named(name).outputs[key]
 
+    def registered_outputs(self, name: str) -> dict[str, Any]:
+        """What component `name` passed to register_outputs, resolved."""
+        return self.component_outputs[self.named(name).urn]
+
     def by_urn(self, urn: str) -> Registration:
         return next(r for r in self.registrations if r.urn == urn)
 
@@ -265,7 +279,7 @@ def build_under_mocks(build: Callable[[], Any], config: dict[str, str] | None = 
     finally:
         pulumi.runtime.set_all_config({})
         pulumi.runtime.reset_options()
-    return Deployment(monitor.registrations, mocks.parameters_read)
+    return Deployment(monitor.registrations, mocks.parameters_read, monitor.component_outputs)
 
 
 def stack_config(topology: str, consumers: list[dict] | None = None, **options: Any) -> dict[str, str]:
@@ -303,7 +317,7 @@ def attempt_program(
     finally:
         pulumi.runtime.set_all_config({})
         pulumi.runtime.reset_options()
-    return error, Deployment(monitor.registrations, mocks.parameters_read)
+    return error, Deployment(monitor.registrations, mocks.parameters_read, monitor.component_outputs)
 
 
 def run_program(config: dict[str, str], main: Path = MAIN, project: str = PROJECT) -> Deployment:

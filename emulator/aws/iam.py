@@ -1,4 +1,4 @@
-"""IAM: execution roles and their inline policies (managed policy attachments are recorded only)."""
+"""IAM: execution roles and their inline policies, managed policies (attachments are recorded only)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,18 @@ def role_policy(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, di
     return f"{role}:{pname}", {"name": pname, "role": role, "id": f"{role}:{pname}"}
 
 
+def policy(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    refuse_keys(typ, name, inputs, {"name", "namePrefix", "description", "path", "policy", "tags"})
+    pname = m.physical_name(typ, name, inputs)
+    kwargs: dict[str, Any] = {"PolicyName": pname, "PolicyDocument": json_text(inputs["policy"])}
+    if inputs.get("description"):
+        kwargs["Description"] = inputs["description"]
+    if inputs.get("tags"):
+        kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in tags_of(inputs).items()]
+    arn = m.c["iam"].create_policy(**kwargs)["Policy"]["Arn"]
+    return arn, {"arn": arn, "name": pname, "id": arn, "policy": kwargs["PolicyDocument"]}
+
+
 def role_policy_attachment(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
     refuse_keys(typ, name, inputs, {"role", "policyArn"})
     # AWS-managed policies are not loaded in the embedded IAM: recorded only.
@@ -58,5 +70,6 @@ def role_policy_attachment(m: AwsMocks, typ: str, name: str, inputs: dict) -> tu
 RESOURCES = {
     "aws:iam/role:Role": role,
     "aws:iam/rolePolicy:RolePolicy": role_policy,
+    "aws:iam/policy:Policy": policy,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": role_policy_attachment,
 }

@@ -11,7 +11,7 @@ from components.alarms import Alarms, AlarmsArgs
 from components.config import ConsumerConfig
 from components.consumer import Consumer, ConsumerComponentArgs
 from components.idempotency import IdempotencyArgs, IdempotencyStore
-from components.producer import Producer, ProducerArgs
+from components.producer import Producer, ProducerComponentArgs
 from components.stack_key import StackKey, StackKeyArgs
 from components.topologies import (
     TOPOLOGIES,
@@ -122,7 +122,7 @@ def test_producer_alone_sends_to_its_channel_and_its_draining_one():
     def build():
         Producer(
             "orders-producer",
-            ProducerArgs(
+            ProducerComponentArgs(
                 channel=Channel("sqs", QUEUE_URL, QUEUE_ARN),
                 draining=[Channel("sns", TOPIC_ARN, TOPIC_ARN)],
                 tags=TAGS,

@@ -90,7 +90,9 @@ def test_a_consumer_with_its_own_processor_is_deployed_with_the_runtime_and_the_
 
 def test_the_default_code_folder_ships_the_example_processors_without_their_tests():
     function = run_program(stack_config("point-to-point")).named("inventory-function")
-    assert sorted(function.inputs["code"].assets) == sorted([*RUNTIME, "audit.py", "inventory.py", "orders.py"])
+    assert sorted(function.inputs["code"].assets) == sorted(
+        [*RUNTIME, "audit.py", "checkout.py", "inventory.py", "orders.py"]
+    )
 
 
 # ------------------------------------------------------------------ bad references, each refused before any resource
