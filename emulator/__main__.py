@@ -12,12 +12,24 @@ from components.defaults import TOPOLOGIES
 
 from .errors import EmulatorError
 from .messages import demo_orders, load_messages
+from .report import AccountingError
 from .runner import format_summary, run
 from .serve import DEFAULT_PORT, serve
 
+EXIT_OK = 0  # the run completed (whatever was dead-lettered)
+EXIT_BAD_INPUT = 2  # bad arguments, config, stack file or messages: one line on stderr, nothing ran
+EXIT_INTERNAL = 3  # the emulator failed (a bug, or its report would not account for every message)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's errors as one line (no usage block), with exit status 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="python -m emulator",
         description="Run the Pulumi program and its Lambda handlers against an embedded AWS (moto), offline.",
         epilog="python -m emulator serve --help: keep a deployed stack running on 127.0.0.1 instead.",
@@ -39,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="python -m emulator serve",
         description="Deploy a stack into an embedded AWS served on 127.0.0.1, with its Lambda service running.",
     )
@@ -61,7 +73,7 @@ def _serve_main(argv: list[str]) -> int:
     args = _serve_parser().parse_args(argv)
     if not 0 <= args.port <= 65535:
         print(f"emulator serve: error: --port {args.port} is not a port (0..65535)", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     sink = (lambda fn, line: print(f"[{fn}] {line}", file=sys.stderr)) if args.logs else None
     try:
         return serve(
@@ -78,7 +90,7 @@ def _serve_main(argv: list[str]) -> int:
         if args.debug:
             traceback.print_exc()
         print(f"emulator serve: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except Exception as exc:  # noqa: BLE001 - an emulator bug: one line unless --debug
         if args.debug:
             traceback.print_exc()
@@ -86,7 +98,7 @@ def _serve_main(argv: list[str]) -> int:
             f"emulator serve: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
             file=sys.stderr,
         )
-        return 3
+        return EXIT_INTERNAL
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,11 +120,16 @@ def main(argv: list[str] | None = None) -> int:
             details=not args.json,
             project_dir=args.project_dir,
         )
+    except AccountingError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"emulator: internal error: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL
     except EmulatorError as exc:
         if args.debug:
             traceback.print_exc()
         print(f"emulator: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     except Exception as exc:  # noqa: BLE001 - an emulator bug: one line unless --debug
         if args.debug:
             traceback.print_exc()
@@ -120,12 +137,12 @@ def main(argv: list[str] | None = None) -> int:
             f"emulator: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
             file=sys.stderr,
         )
-        return 3
+        return EXIT_INTERNAL
     if args.json:
         sys.stdout.write(json.dumps(report) + "\n")
     else:
         print(format_summary(report))
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -29,11 +29,10 @@ class LambdaService:
         project_dir: Path,
         *,
         log_sink: Callable[[str, str], None] | None = None,
-        max_rounds: int = 2000,
     ):
         self.mocks = mocks
         self.sandbox = FunctionSandbox(mocks, project_dir, log_sink=log_sink)
-        self.poller = Poller(mocks, self.sandbox, max_rounds=max_rounds)
+        self.poller = Poller(mocks, self.sandbox)
 
     @property
     def iam(self):

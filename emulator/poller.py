@@ -42,6 +42,7 @@ class ConsumerStats:
     dlq_arn: str | None
     delivered: set[str] = field(default_factory=set)
     processed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # successful records idempotency skipped as duplicates
     failed_attempts: int = 0
     invocations: int = 0
 
@@ -67,12 +68,11 @@ def envelope_id(body: str) -> str | None:
 class Poller:
     """The event source mappings of a deployment, with what each consumer was delivered and processed."""
 
-    def __init__(self, mocks: AwsMocks, sandbox: FunctionSandbox, *, max_rounds: int = 2000):
+    def __init__(self, mocks: AwsMocks, sandbox: FunctionSandbox):
         self.mocks = mocks
         self.sandbox = sandbox
         self.region = mocks.region
         self.sqs = mocks.c["sqs"]
-        self.max_rounds = max_rounds
         self._seq: dict[str, int] = {}
         # False (``emulator serve --real-time``): a failed message waits out its visibility timeout.
         self.retry_at_once = True
@@ -157,6 +157,14 @@ class Poller:
         if not msgs:
             return 0
         records = [self._record(msg, m.queue_arn, fifo) for msg in msgs]
+        limit = self._receive_limit(m.queue_arn)
+        for r in records:
+            if int(r["attributes"]["ApproximateReceiveCount"]) > limit + 1:
+                raise EmulatorError(
+                    f"queue {q['name']}: message {envelope_id(r['body']) or r['messageId']} was received "
+                    f"{r['attributes']['ApproximateReceiveCount']} times and still fails; the queue has no "
+                    "dead-letter queue, so SQS would retry it until its retention period ends (a livelock)"
+                )
         for r in records:
             eid = envelope_id(r["body"])
             if eid:
@@ -190,9 +198,8 @@ class Poller:
             )
         skipped = self._skipped_duplicates()
         for r in ok:
-            if r["messageId"] not in skipped:
-                eid = envelope_id(r["body"])
-                stats.processed.append(eid if eid else r["messageId"])
+            eid = envelope_id(r["body"])
+            (stats.skipped if r["messageId"] in skipped else stats.processed).append(eid if eid else r["messageId"])
         for chunk in range(0, len(bad) if self.retry_at_once else 0, SQS_MAX_RECEIVE):
             part = bad[chunk : chunk + SQS_MAX_RECEIVE]
             self.sqs.change_message_visibility_batch(
@@ -273,18 +280,55 @@ class Poller:
                 )
         return [s for _, _, s in self.bound]
 
+    def _receive_limit(self, queue_arn: str) -> int:
+        """Receives a message of this queue can take: maxReceiveCount with a DLQ, else SQS's largest setting."""
+        rp = self.mocks.queues[queue_arn]["attrs"].get("RedrivePolicy")
+        if rp:
+            return int(json.loads(rp).get("maxReceiveCount", defaults.MAX_RECEIVE_COUNT_RANGE[1]))
+        return defaults.MAX_RECEIVE_COUNT_RANGE[1]
+
+    def round_bound(self) -> int:
+        """Polling rounds a drain may take: every round that is not the last receives at least one message,
+        and each message that reached a mapped queue can be received at most its limit plus once more (the
+        receive that moves it to its DLQ)."""
+        from .aws import sqs  # noqa: PLC0415
+
+        total = 1
+        for m, _, _ in self.active:
+            queue = self.backend_queue(m.queue_arn)
+            if queue is not None:
+                total += len(sqs.arrivals(queue)) * (self._receive_limit(m.queue_arn) + 1)
+        return total
+
     def drain(self, consumers: list[ConsumerStats] | None = None) -> list[ConsumerStats]:
         """Poll every enabled mapping, round after round, until every mapped queue is empty."""
         if not hasattr(self, "bound"):
             self.start()
-        for _ in range(self.max_rounds):
+        rounds = 0
+        while True:
             received = sum(self.poll_once(m, fn, s) for m, fn, s in self.active)
+            rounds += 1
             if received == 0:
                 # Nothing visible; a last receive has already moved over-count messages to DLQs.
-                if all(self._depth(self.mocks.queues[m.queue_arn]["url"]) == 0 for m, _, _ in self.active):
+                held = [
+                    self.mocks.queues[m.queue_arn]["name"]
+                    for m, _, _ in self.active
+                    if self._depth(self.mocks.queues[m.queue_arn]["url"])
+                ]
+                if not held:
                     return [s for _, _, s in self.bound]
-                raise EmulatorError("queues still hold messages that no receive returns; cannot drain")
-        raise EmulatorError(f"queues did not drain within {self.max_rounds} polling rounds")
+                raise EmulatorError(f"queue(s) {', '.join(held)} still hold messages that no receive returns")
+            if rounds > self.round_bound():
+                raise EmulatorError(f"queues did not drain within {rounds} polling rounds (a consumer loop?)")
+
+    def backend_queue(self, queue_arn: str) -> Any:
+        """The embedded SQS's own queue object (moto's), or None."""
+        from moto.sqs.models import sqs_backends  # noqa: PLC0415 - loaded inside the running mock
+
+        q = self.mocks.queues.get(queue_arn)
+        if q is None:
+            return None
+        return sqs_backends[self.mocks.account][self.region].queues.get(q["name"])
 
     def peek_queue_ids(self, queue_arn: str) -> list[str]:
         """Ids in a queue, read straight from the embedded SQS (no receive, nothing changes)."""

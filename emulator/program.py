@@ -47,6 +47,34 @@ def _first_line(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
+@contextlib.contextmanager
+def _closing_thread_loops() -> Iterator[None]:
+    """Pulumi's mock monitor gives each of its worker threads an event loop of its own and never closes
+    them; close them when the program is done, so none is left to the garbage collector."""
+    from pulumi.runtime import mocks as pulumi_mocks  # noqa: PLC0415
+
+    created: list[asyncio.AbstractEventLoop] = []
+    original = pulumi_mocks._ensure_event_loop
+
+    def ensure_event_loop() -> asyncio.AbstractEventLoop:
+        try:
+            return asyncio.get_event_loop()
+        except RuntimeError:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            created.append(loop)
+            return loop
+
+    pulumi_mocks._ensure_event_loop = ensure_event_loop
+    try:
+        yield
+    finally:
+        pulumi_mocks._ensure_event_loop = original
+        for loop in created:
+            if not loop.is_running():
+                loop.close()
+
+
 async def _resolved(outputs: dict[str, Any]) -> dict[str, Any]:
     return {key: await pulumi.Output.from_input(value).future() for key, value in outputs.items()}
 
@@ -80,13 +108,16 @@ def run_program(
             with _project_cwd(project_dir):
                 runpy.run_path(str(main), run_name="__main__")
 
-        try:
-            loop.run_until_complete(run_pulumi_func(program))
-        except BaseException as exc:  # noqa: BLE001 - reported below as one line
-            program_error = exc
-        if root is not None and program_error is None:
-            # Resolved while the loop still runs: the values `pulumi stack output --json` prints.
-            exports = loop.run_until_complete(_resolved(dict(getattr(root, "outputs", {}) or {})))
+        with _closing_thread_loops():
+            try:
+                loop.run_until_complete(run_pulumi_func(program))
+            except BaseException as exc:  # noqa: BLE001 - reported below as one line
+                program_error = exc
+            if root is not None and program_error is None:
+                # Resolved while the loop still runs: the values `pulumi stack output --json` prints.
+                exports = loop.run_until_complete(_resolved(dict(getattr(root, "outputs", {}) or {})))
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(loop.shutdown_default_executor())  # the worker threads end here
     finally:
         with contextlib.suppress(Exception):
             # A failed program leaves outputs pending: cancel them rather than leak them.
@@ -98,12 +129,15 @@ def run_program(
         with contextlib.suppress(Exception):
             loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
-        # Leave the thread as we found it: code after us (Pulumi mocks in other
-        # tests) needs a current event loop, as asyncio's default policy provides.
+        # Leave the thread as we found it, creating no loop that nobody closes: the previous loop,
+        # or none set (asyncio's default policy then makes one for whoever asks, as before the run).
         if previous_loop is not None and not previous_loop.is_closed():
             asyncio.set_event_loop(previous_loop)
         else:
-            asyncio.set_event_loop(asyncio.new_event_loop())
+            asyncio.set_event_loop(None)
+            local = getattr(policy, "_local", None)
+            if local is not None and hasattr(local, "_set_called"):
+                local._set_called = False
         pulumi_settings.reset_options()
         pulumi_config.set_all_config(saved_config, list(saved_secret_keys))
     if program_error is not None or mocks.errors:

@@ -8,9 +8,17 @@ prints without ``--json``.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Callable
 
-from .aws import AwsMocks
+from .aws import AwsMocks, sqs
+from .errors import EmulatorError
+from .poller import envelope_id
+
+
+class AccountingError(EmulatorError):
+    """The run's report does not account for every message sent: the emulator lost one (its own fault)."""
+
 
 _COMPARE = {
     "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
@@ -53,6 +61,49 @@ def queue_alarms(mocks: AwsMocks, depth_of: Callable[[str], int]) -> list[dict[s
     return sorted(out, key=lambda a: a["alarm"])
 
 
+def _ids(bodies: list[str]) -> list[str]:
+    return [envelope_id(b) or "?" for b in bodies]
+
+
+def check_accounting(stack: Any, report: dict[str, Any]) -> None:
+    """Every message a consumer's route selected is processed, dead-lettered, deduplicated or still queued,
+    and every sent id reached a consumer or is unrouted; raises ``AccountingError`` naming what is missing."""
+    poller = stack.service.poller
+    problems: list[str] = []
+    for s in stack.consumers:
+        queue = poller.backend_queue(s.queue_arn)
+        if queue is None:
+            continue
+        arrived = Counter(_ids(sqs.arrivals(queue)))
+        selected = Counter(_ids(sqs.expected(queue)))
+        if selected - arrived:
+            missing = sorted((selected - arrived).elements())
+            problems.append(f"consumer {s.name}: its route selected {', '.join(missing)}, which never reached it")
+        outcome = (
+            Counter(s.processed)
+            + Counter(s.skipped)
+            + Counter(_ids(sqs.dead_lettered_from(queue)))
+            + Counter(_ids(sqs.deduplicated(queue)))
+            + Counter(poller.peek_queue_ids(s.queue_arn))
+        )
+        if outcome != arrived:
+            lost = sorted((arrived - outcome).elements())
+            extra = sorted((outcome - arrived).elements())
+            what = "; ".join(
+                part
+                for part in (
+                    f"{', '.join(lost)} reached its queue but were neither processed, dead-lettered nor deduplicated"
+                    if lost
+                    else "",
+                    f"{', '.join(extra)} were counted without reaching its queue" if extra else "",
+                )
+                if part
+            )
+            problems.append(f"consumer {s.name}: {what}")
+    if problems:
+        raise AccountingError("the report does not account for every message: " + " | ".join(problems))
+
+
 def _consumer_of_queue(consumers, queue_name: str) -> str | None:
     for s in consumers:
         if s.queue == queue_name:
@@ -79,7 +130,11 @@ def build_report(stack: Any, *, details: bool = False) -> dict[str, Any]:
         entry = report["consumers"].setdefault(s.name, {"processed": [], "dead_lettered": []})
         entry["processed"].extend(s.processed)
         entry["dead_lettered"].extend(dead)
-        reached |= s.delivered | set(dead)
+        queue = poller.backend_queue(s.queue_arn)
+        duplicates = [*_ids(sqs.deduplicated(queue) if queue is not None else []), *s.skipped]
+        if duplicates:
+            entry["deduplicated"] = duplicates
+        reached |= s.delivered | set(dead) | set(_ids(sqs.arrivals(queue) if queue is not None else []))
     report["unrouted"] = [i for i in report["sent"] if i not in reached]
     for b in stack.blocked:
         b.consumer = _consumer_of_queue(consumers, b.queue) or next(

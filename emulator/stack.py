@@ -28,7 +28,7 @@ from .lambda_service import LambdaService
 from .messages import validate_messages
 from .poller import ConsumerStats
 from .program import run_program
-from .report import build_report
+from .report import build_report, check_accounting
 from .routes import BlockedRoute, enforce, ordering_warnings
 from .stackconfig import load_stack_config, project_name
 
@@ -164,9 +164,37 @@ class Stack:
         """Play the Lambda service until every mapped queue is empty (what fails ends in its DLQ)."""
         self._running()
         self.service.poller.drain(self.consumers)
+        check_accounting(self, build_report(self))
 
     # ------------------------------------------------------------- queries
     def report(self, *, details: bool = False) -> dict[str, Any]:
         """The run report (README: Emulator) of everything published and drained so far."""
         self._running()
         return build_report(self, details=details)
+
+    def _consumer(self, consumer: str) -> dict[str, Any]:
+        entry = self.report()["consumers"].get(consumer)
+        if entry is None:
+            known = ", ".join(sorted(s.name for s in self.consumers)) or "none"
+            raise EmulatorError(f"no consumer {consumer!r} in this stack (consumers: {known})")
+        return entry
+
+    def processed(self, consumer: str) -> list[str]:
+        """Envelope ids ``consumer``'s processor handled, once per processing, in order."""
+        return list(self._consumer(consumer)["processed"])
+
+    def dead_lettered(self, consumer: str) -> list[str]:
+        """Envelope ids in ``consumer``'s dead-letter queue."""
+        return list(self._consumer(consumer)["dead_lettered"])
+
+    def deduplicated(self, consumer: str) -> list[str]:
+        """Envelope ids ``consumer`` received again and dropped (FIFO deduplication, idempotency)."""
+        return list(self._consumer(consumer).get("deduplicated", []))
+
+    def unrouted(self) -> list[str]:
+        """Sent envelope ids that reached no consumer."""
+        return list(self.report()["unrouted"])
+
+    def blocked_routes(self) -> list[dict[str, Any]]:
+        """Deliveries AWS would refuse (a queue or key policy that does not allow the route)."""
+        return list(self.report()["blocked_routes"])

@@ -174,11 +174,19 @@ def load_stack_config(
     """
     project = project_name(project_dir)
     path = stack_file or project_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
+    if (
+        stack_file is None
+        and not path.is_file()
+        and overrides is not None
+        and _qualify("topology", project) in {_qualify(str(k), project) for k in overrides}
+    ):
+        # A stack given in code (``emulator.Stack(config=...)``): the overrides are the whole stack file.
+        path = None
+    elif not path.is_file():
         known = available_stacks(project_dir)
         hint = f" (known stacks: {', '.join(known)})" if known else ""
         raise EmulatorError(f"unknown stack {stack!r}: {path} does not exist{hint}")
-    doc = _load_yaml(path)
+    doc = _load_yaml(path) if path is not None else {}
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):

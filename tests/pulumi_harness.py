@@ -267,9 +267,45 @@ class Deployment:
         return next(r for r in self.registrations if r.urn == urn)
 
 
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _fresh_event_loop() -> None:
+    """A new current event loop for one program run; the previous run's loop, its worker threads and
+    the loops Pulumi's mock monitor gave those threads are closed here, not later by the garbage
+    collector inside whichever test is running then."""
+    global _loop
+    if _loop is not None and not _loop.is_closed():
+        _loop.run_until_complete(_loop.shutdown_default_executor())
+        _loop.close()
+    while _thread_loops:
+        thread_loop = _thread_loops.pop()
+        if not thread_loop.is_running():
+            thread_loop.close()
+    _loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(_loop)
+
+
+_thread_loops: list[asyncio.AbstractEventLoop] = []
+
+
+def _ensure_event_loop() -> asyncio.AbstractEventLoop:
+    """Pulumi's own helper for its mock monitor's threads, recording the loops it creates."""
+    try:
+        return asyncio.get_event_loop()
+    except RuntimeError:
+        thread_loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(thread_loop)
+        _thread_loops.append(thread_loop)
+        return thread_loop
+
+
+pulumi_mocks._ensure_event_loop = _ensure_event_loop
+
+
 def build_under_mocks(build: Callable[[], Any], config: dict[str, str] | None = None) -> Deployment:
     """Run `build` (a function that declares resources) as a whole program under the recording mocks."""
-    asyncio.set_event_loop(asyncio.new_event_loop())
+    _fresh_event_loop()
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_all_config(config if config is not None else {"aws:region": REGION})
@@ -304,7 +340,7 @@ def attempt_program(
 
     Returns the error the program raised (or None) and what it registered.
     """
-    asyncio.set_event_loop(asyncio.new_event_loop())
+    _fresh_event_loop()
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_all_config(config)

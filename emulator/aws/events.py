@@ -162,6 +162,22 @@ RESOURCES = {
 
 
 # ------------------------------------------------------------ moto extension
+def _expect(rule: Any, event: dict) -> None:
+    """Record, on each SQS queue the matching rule targets, that the event must arrive there."""
+    from moto.sqs.models import sqs_backends  # noqa: PLC0415
+
+    from .sqs import expected  # noqa: PLC0415
+
+    queues = sqs_backends[rule.account_id][rule.region_name]
+    body = json.dumps(event)
+    for target in rule.targets:
+        arn = target.get("Arn", "")
+        if arn.split(":")[2:3] == ["sqs"] and not target.get("InputPath") and not target.get("InputTransformer"):
+            queue = queues.queues.get(arn.rsplit(":", 1)[-1])
+            if queue is not None:
+                expected(queue).append(body)
+
+
 @contextlib.contextmanager
 def aws_semantics() -> Iterator[None]:
     """EventBridge as AWS answers it, where moto differs (installed for the length of a run).
@@ -182,10 +198,12 @@ def aws_semantics() -> Iterator[None]:
         except UnsupportedPattern as exc:
             raise EmulatorError(f"EventBridge pattern {json.dumps(self._pattern)}: {exc}") from exc
 
-    def send_if_enabled(self, *args, **kwargs):
+    def send_if_enabled(self, event, *args, **kwargs):
         if getattr(self, "state", "ENABLED") == "DISABLED":
             return None
-        return original_send(self, *args, **kwargs)
+        if self.event_pattern.matches_event(event):
+            _expect(self, event)
+        return original_send(self, event, *args, **kwargs)
 
     with (
         mock.patch.object(EventPattern, "matches_event", event_matches),

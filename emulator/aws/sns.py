@@ -133,6 +133,34 @@ RESOURCES = {
 
 
 # ------------------------------------------------------------ moto extension
+def _expect(backend: Any, topic_arn: str, message: str, attributes: dict | None) -> None:
+    """Record, on each SQS queue whose subscription selects ``message``, that it must arrive there."""
+    from moto.sqs.models import sqs_backends  # noqa: PLC0415
+
+    from .sqs import expected  # noqa: PLC0415
+
+    try:
+        body = json.loads(message)
+    except ValueError:
+        body = None
+    queues = sqs_backends[backend.account_id][backend.region_name]
+    for sub in list(backend.subscriptions.values()):
+        if sub.topic_arn != topic_arn or sub.protocol != "sqs":
+            continue
+        raw = sub.attributes.get("RawMessageDelivery") in (True, "true")
+        if raw and len(attributes or {}) > RAW_DELIVERY_MAX_ATTRIBUTES:
+            continue
+        policy, scope = sub._filter_policy, sub.attributes.get("FilterPolicyScope")
+        if policy and scope == "MessageBody":
+            if not (isinstance(body, dict) and matches(policy, body, SNS)):
+                continue
+        elif sub._filter_policy_matcher is not None and not sub._filter_policy_matcher.matches(attributes, message):
+            continue  # an attribute policy (the program writes none): moto's own matcher decides
+        queue = queues.queues.get(sub.endpoint.rsplit(":", 1)[-1])
+        if queue is not None:
+            expected(queue).append(message)
+
+
 @contextlib.contextmanager
 def aws_semantics() -> Iterator[None]:
     """SNS as AWS answers it, where moto differs (installed for the length of a run).
@@ -140,10 +168,13 @@ def aws_semantics() -> Iterator[None]:
     * payload filter policies are matched with the documented semantics
       (``emulator.matching``) instead of moto's matcher;
     * moto's subscribe-time policy check lacks ``cidr``, which SNS accepts;
-    * with raw delivery, SNS drops a message carrying more than 10 attributes.
+    * with raw delivery, SNS drops a message carrying more than 10 attributes;
+    * a publish reaches every subscription of the topic (moto delivers to the
+      first page of ListSubscriptionsByTopic only: 100 subscriptions).
     """
     # moto loads when a run starts, not when the CLI parses its arguments.
-    from moto.sns.models import SNSBackend, Subscription  # noqa: PLC0415
+    from moto.moto_api._internal import mock_random  # noqa: PLC0415
+    from moto.sns.models import SNSBackend, Subscription, Topic  # noqa: PLC0415
     from moto.sns.utils import FilterPolicyMatcher  # noqa: PLC0415
 
     original_matches = FilterPolicyMatcher.matches
@@ -175,7 +206,26 @@ def aws_semantics() -> Iterator[None]:
             return None
         return original_deliver(self, message, message_id, *args, **kwargs)
 
+    def publish_to_every_subscription(
+        self, message, subject=None, message_attributes=None, group_id=None, deduplication_id=None, **kwargs
+    ):
+        message_id = str(mock_random.uuid4())
+        _expect(self.sns_backend, self.arn, message, message_attributes)
+        for subscription in list(self.sns_backend._get_topic_subscriptions(self)):
+            subscription.publish(
+                message,
+                message_id,
+                subject=subject,
+                message_attributes=message_attributes,
+                group_id=group_id,
+                deduplication_id=deduplication_id,
+                **kwargs,
+            )
+        self.sent_notifications.append((message_id, message, subject, message_attributes, group_id))
+        return message_id
+
     with (
+        mock.patch.object(Topic, "publish", publish_to_every_subscription),
         mock.patch.object(SNSBackend, "_validate_filter_policy", validate_filter_policy),
         mock.patch.object(FilterPolicyMatcher, "matches", sns_matches),
         mock.patch.object(Subscription, "publish", deliver),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+from copy import deepcopy
 from typing import TYPE_CHECKING, Any, Iterator
+from unittest import mock
 
 from ..errors import EmulatorError
 from .base import boolean, json_text, num, refuse_keys, sbool, tags_of
@@ -128,7 +130,148 @@ RESOURCES = {
 
 
 # ------------------------------------------------------------ moto extension
+DEDUPLICATION_INTERVAL_SECONDS = 300  # SQS FIFO: a deduplication id is remembered for five minutes
+
+
+def arrivals(queue: Any) -> list[str]:
+    """Bodies of every message that reached ``queue`` (a moto Queue), in order, deduplicated ones included."""
+    return queue.__dict__.setdefault("emulator_arrivals", [])
+
+
+def deduplicated(queue: Any) -> list[str]:
+    """Bodies of the messages ``queue`` (FIFO) accepted and dropped as duplicates."""
+    return queue.__dict__.setdefault("emulator_deduplicated", [])
+
+
+def expected(queue: Any) -> list[str]:
+    """Bodies a topic or rule selected for ``queue`` (the routes' own ledger, checked against ``arrivals``)."""
+    return queue.__dict__.setdefault("emulator_expected", [])
+
+
+def dead_lettered_from(queue: Any) -> list[str]:
+    """Bodies SQS moved from ``queue`` to its dead-letter queue."""
+    return queue.__dict__.setdefault("emulator_dead_lettered", [])
+
+
+def _handles(queue: Any) -> dict[str, Any]:
+    return queue.__dict__.setdefault("emulator_handles", {})
+
+
 @contextlib.contextmanager
 def aws_semantics() -> Iterator[None]:
-    """SQS as AWS answers it, where moto differs (installed for the length of a run)."""
-    yield
+    """SQS as AWS answers it, where moto differs, with an index (installed for the length of a run).
+
+    * FIFO deduplication remembers a deduplication id for five minutes from
+      its first send, whether or not that message is still in the queue (moto
+      compares with the messages the queue still holds only), and records what
+      it drops (``deduplicated``), so a run reports it instead of losing it;
+    * every message that reaches a queue is recorded (``arrivals``): the
+      report's accounting is checked against it;
+    * a receive stops at the first ``MaxNumberOfMessages`` visible messages
+      instead of listing every visible message first, and deleting a message
+      or changing its visibility finds it by receipt handle instead of
+      scanning the queue (moto keeps messages in a list and scans it), so a
+      deep queue costs no more per call than a shallow one.
+    """
+    from moto.core.utils import unix_time_millis  # noqa: PLC0415 - moto loads when a run starts
+    from moto.sqs.exceptions import InvalidParameterValue  # noqa: PLC0415
+    from moto.sqs.models import Queue, SQSBackend, _filter_message_attributes  # noqa: PLC0415
+
+    original_add = Queue.add_message
+    original_delete = Queue.delete_message
+    original_visibility = SQSBackend.change_message_visibility
+    original_receive = SQSBackend.receive_message
+
+    def add_message(self, message):
+        arrivals(self).append(message.body)
+        if self.fifo_queue and message.deduplication_id:
+            seen = self.__dict__.setdefault("emulator_dedup", {})
+            first = seen.get(message.deduplication_id)
+            now = message.sent_timestamp or unix_time_millis()
+            if first is not None and (now - first) / 1000 < DEDUPLICATION_INTERVAL_SECONDS:
+                deduplicated(self).append(message.body)
+                return
+            seen[message.deduplication_id] = now
+        if self.lambda_event_source_mappings:  # never created by the emulator; moto's own path
+            return original_add(self, message)
+        with self._messages_lock:
+            self._messages.append(message)
+            self._messages_lock.notify_all()
+
+    def receive_message(
+        self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names=None
+    ):
+        queue = self.get_queue(queue_name)
+        names = message_attribute_names or []
+        pending_groups = {m.group_id for m in queue.pending_messages if m.group_id is not None}
+        result, to_dlq = [], []
+        handles = _handles(queue)
+        for message in queue._messages:
+            if message.delayed or not message.visible:
+                continue
+            if message in queue.pending_messages:
+                # Visible again: the consumer let it go (or timed out).
+                queue.pending_messages.remove(message)
+                pending_groups = {m.group_id for m in queue.pending_messages if m.group_id is not None}
+            if queue.fifo_queue and message.group_id and message.group_id in pending_groups:
+                continue  # a receive is still working on this group
+            if (
+                queue.dead_letter_queue is not None
+                and queue.redrive_policy
+                and message.approximate_receive_count >= queue.redrive_policy["maxReceiveCount"]
+            ):
+                to_dlq.append(message)
+                continue
+            queue.pending_messages.add(message)
+            message.mark_received(visibility_timeout=visibility_timeout)
+            handles[message.receipt_handle] = message
+            copy = deepcopy(message)
+            _filter_message_attributes(copy, names)
+            if not self.is_message_valid_based_on_retention_period(queue_name, message):
+                break
+            result.append(copy)
+            if len(result) >= count:
+                break
+        for message in to_dlq:
+            queue._messages.remove(message)
+            dead_lettered_from(queue).append(message.body)
+            queue.dead_letter_queue.add_message(message)
+        if not result and wait_seconds_timeout:
+            # A long poll on an empty queue waits for a message: moto's own loop does that.
+            return original_receive(
+                self, queue_name, count, wait_seconds_timeout, visibility_timeout, message_attribute_names
+            )
+        return result
+
+    def delete_message(self, receipt_handle):
+        message = _handles(self).pop(receipt_handle, None)
+        if message is None or receipt_handle in self.deleted_messages:
+            return original_delete(self, receipt_handle)
+        try:
+            self._messages.remove(message)
+        except ValueError:
+            return original_delete(self, receipt_handle)
+        self.pending_messages.discard(message)
+        self.deleted_messages.update(message.all_receipt_handles)
+
+    def change_message_visibility(self, queue_name, receipt_handle, visibility_timeout):
+        queue = self.get_queue(queue_name)
+        message = _handles(queue).get(receipt_handle)
+        if message is None or message not in queue.pending_messages:
+            return original_visibility(self, queue_name, receipt_handle, visibility_timeout)
+        if unix_time_millis() + int(visibility_timeout) * 1000 - message.sent_timestamp > 43200 * 1000:
+            raise InvalidParameterValue(
+                f"Value {visibility_timeout} for parameter VisibilityTimeout is invalid. Reason: Total "
+                "VisibilityTimeout for the message is beyond the limit [43200 seconds]"
+            )
+        message.change_visibility(visibility_timeout)
+        if message.visible:
+            queue.pending_messages.discard(message)
+
+    with (
+        mock.patch.object(Queue, "add_message", add_message),
+        mock.patch.object(Queue, "delete_message", delete_message),
+        mock.patch.object(SQSBackend, "receive_message", receive_message),
+        mock.patch.object(SQSBackend, "change_message_visibility", change_message_visibility),
+    ):
+        yield

@@ -119,3 +119,19 @@ def test_a_misspelt_namespace_is_refused_in_one_line(stack_dir):
     result = cli("--stack", "e2e", "--json", cwd=stack_dir)
     assert result.returncode == 2
     assert_clean_failure(result, "messagin:topology: unknown namespace 'messagin'")
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--topology", "mesh"], "argument --topology: invalid choice: 'mesh'"),
+        (["--count", "many"], "argument --count: invalid int value: 'many'"),
+        (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+        (["serve", "--port", "http"], "argument --port: invalid int value: 'http'"),
+    ],
+)
+def test_a_bad_argument_is_one_line_naming_it_with_exit_status_2_and_no_usage_block(args, needle):
+    result = cli(*args)
+    assert result.returncode == 2
+    assert_clean_failure(result, needle)
+    assert "usage:" not in result.stderr
