@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from . import consumer_speed, import_time, producer_calls
+from . import consumer_speed, emulator_speed, import_time, producer_calls
 from .common import machine
 
 
@@ -31,6 +31,8 @@ def main() -> None:
     )
     print("## Import time (cold start share)\n")
     print(import_time.run(runs=5 if quick else 15))
+    print("\n## Emulator: N orders to five consumers, against a bare moto loop in the same process\n")
+    print(emulator_speed.run(sizes=(50, 100) if quick else (250, 1000, 2000)))
     print(f"\n_Total benchmark time: {time.perf_counter() - started:.0f} s._")
 
 

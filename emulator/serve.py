@@ -20,7 +20,7 @@ rates follow the wall clock.
 
 The stack outputs (what ``pulumi stack output --json`` prints) are written to
 ``--outputs``; on SIGINT or SIGTERM the server stops, and with ``--report``
-the run's report (section-8 shape, plus ``replayed``) is written.
+the run's report (the shape README: Emulator describes, plus ``replayed``) is written.
 """
 
 from __future__ import annotations
