@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import defaults, policies
+from components.dashboard import AlarmSpec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +56,35 @@ class Alarms(pulumi.ComponentResource):
             )
         self.topic_arn = self.topic.arn
         self.register_outputs({"topic_arn": self.topic_arn})
+
+
+def create_metric_alarm(
+    name: str,
+    spec: AlarmSpec,
+    *,
+    topic_arn: pulumi.Input[str],
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.cloudwatch.MetricAlarm:
+    """An alarm on one metric (components/dashboard.py says which) that notifies the alarm topic."""
+    return aws.cloudwatch.MetricAlarm(
+        name,
+        alarm_description=spec.description,
+        namespace=spec.namespace,
+        metric_name=spec.metric_name,
+        dimensions=spec.dimensions,
+        statistic=spec.statistic,
+        period=defaults.METRIC_ALARM_PERIOD_SECONDS,
+        evaluation_periods=1,
+        threshold=spec.threshold,
+        comparison_operator="GreaterThanOrEqualToThreshold",
+        # No datapoint means nothing happened: SNS and EventBridge publish failure counts only when there are some.
+        treat_missing_data="notBreaching",
+        alarm_actions=[topic_arn],
+        ok_actions=[topic_arn],
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
 
 
 def create_dlq_alarm(

@@ -62,10 +62,18 @@ class ConsumerConfig:
     memory_mb: int
     max_receive_count: int
     processor: str
+    max_message_age_seconds: int | None = defaults.MAX_MESSAGE_AGE_SECONDS  # None: see message_age_alarm_seconds
 
     @property
     def visibility_timeout_seconds(self) -> int:
         return self.timeout_seconds * defaults.VISIBILITY_TIMEOUT_FACTOR
+
+    @property
+    def message_age_alarm_seconds(self) -> int:
+        """The oldest-message age that alarms: as configured, or the longest a failing message is retried."""
+        if self.max_message_age_seconds is not None:
+            return self.max_message_age_seconds
+        return self.visibility_timeout_seconds * self.max_receive_count
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -146,6 +154,7 @@ CONSUMER_KEYS: dict[str, Any] = {
     "memoryMb": defaults.MEMORY_MB,
     "maxReceiveCount": defaults.MAX_RECEIVE_COUNT,
     "processor": defaults.PROCESSOR,
+    "maxMessageAgeSeconds": defaults.MAX_MESSAGE_AGE_SECONDS,
 }
 
 # Per-producer keys in `messaging:producers[i]` -> default.
@@ -299,6 +308,8 @@ def parse_stack_config(
     consumers = _parse_consumers(values["consumers"], topology=topology, fifo=fifo, code=code, errors=errors)
     _check_quotas(values["consumers"], kinds={topology, previous}, fifo=fifo, region=region, errors=errors)
     producers = _parse_producers(values["producers"], consumers=consumers, code=code, errors=errors)
+    if isinstance(queue_retention, int):
+        _check_message_age_alarms(consumers, queue_retention * defaults.SECONDS_PER_DAY, errors)
     layer_zip = None
     if code is not None and code.requirements is not None and not errors:
         where = f"{NAMESPACE}:codePath: {values['codePath']}/{defaults.REQUIREMENTS_FILE}"
@@ -445,6 +456,14 @@ def _parse_consumers(
             processor_error = team_code.check_processor(code, processor, f"{path}.processor (consumer {_show(name)})")
             if processor_error:
                 errors.append(processor_error)
+        max_age = values["maxMessageAgeSeconds"]
+        if max_age is not None:
+            max_age = check.integer(
+                "maxMessageAgeSeconds",
+                max_age,
+                defaults.MAX_MESSAGE_AGE_MIN_SECONDS,
+                defaults.RETENTION_DAYS_RANGE[1] * defaults.SECONDS_PER_DAY,
+            )
 
         consumers.append(
             ConsumerConfig(
@@ -457,6 +476,7 @@ def _parse_consumers(
                 memory_mb=memory,
                 max_receive_count=max_receive,
                 processor=processor,
+                max_message_age_seconds=max_age,
             )
         )
     return tuple(consumers)
@@ -583,6 +603,24 @@ def _parse_producers(
         memory = check.integer("memoryMb", values["memoryMb"], *defaults.MEMORY_RANGE_MB)
         producers.append(ProducerConfig(name=name, handler=handler, timeout_seconds=timeout, memory_mb=memory))
     return tuple(producers)
+
+
+def _check_message_age_alarms(consumers: tuple[ConsumerConfig, ...], retention_seconds: int, errors: list[str]) -> None:
+    """An age alarm at or past the queue's retention never fires: SQS deletes the message first."""
+    for index, consumer in enumerate(consumers):
+        if not all(
+            isinstance(v, int)
+            for v in (consumer.timeout_seconds, consumer.max_receive_count, consumer.max_message_age_seconds or 0)
+        ):
+            continue  # already reported
+        age = consumer.message_age_alarm_seconds
+        if age >= retention_seconds:
+            given = "" if consumer.max_message_age_seconds is not None else " (derived: timeout x 6 x maxReceiveCount)"
+            errors.append(
+                f"{NAMESPACE}:consumers[{index}].maxMessageAgeSeconds: {age}{given} is not below the queue retention "
+                f"of {retention_seconds} s, so the alarm could never fire; use a value from "
+                f"{defaults.MAX_MESSAGE_AGE_MIN_SECONDS} to {retention_seconds - 1}"
+            )
 
 
 class _Checker:

@@ -91,6 +91,18 @@ PRODUCTION = False
 ALARM_EMAIL = None  # no alarm subscription unless configured
 DLQ_ALARM_THRESHOLD = 1  # messages: one dead letter is worth a look
 DLQ_ALARM_PERIOD_SECONDS = 60  # s: CloudWatch's finest standard period for SQS metrics
+# Oldest-message alarm: None derives timeoutSeconds x VISIBILITY_TIMEOUT_FACTOR x maxReceiveCount, the longest a
+# message that keeps failing stays in its queue before SQS dead-letters it; one older than that means the consumer
+# is not keeping up (or not polling), not that it is retrying.
+MAX_MESSAGE_AGE_SECONDS = None
+MAX_MESSAGE_AGE_MIN_SECONDS = 60  # s: SQS publishes ApproximateAgeOfOldestMessage once a minute
+METRIC_ALARM_PERIOD_SECONDS = 60  # s: the finest standard period of the SQS, Lambda, SNS and EventBridge metrics
+FUNCTION_ERRORS_ALARM_THRESHOLD = 1  # invocations: a consumer raises only when a whole batch failed, worth a look
+FUNCTION_THROTTLES_ALARM_THRESHOLD = 1  # invocations: throttling delays every message of that consumer
+FAILED_DELIVERIES_ALARM_THRESHOLD = 1  # deliveries: SNS or EventBridge gave up on one (it went to a DLQ, or is lost)
+DASHBOARD_PERIOD_SECONDS = 60  # s: each graph's point, the metrics' own resolution
+DASHBOARD_NAME_PATTERN = r"[^A-Za-z0-9_-]"  # characters CloudWatch refuses in a dashboard name (replaced by "-")
+DASHBOARD_NAME_MAX_LENGTH = 255  # chars: CloudWatch limit
 EVENTBRIDGE_MAX_EVENT_AGE_SECONDS = 3600  # s: retry a failed target delivery for an hour
 EVENTBRIDGE_MAX_RETRY_ATTEMPTS = 185  # attempts: the AWS default, set explicitly (docs/architecture.md)
 

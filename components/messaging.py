@@ -29,11 +29,15 @@ from components.config import (
     parse_stack_config,
 )
 from components.consumer import Consumer, ConsumerComponentArgs
+from components.dashboard import ConsumerNames, IngressNames, dashboard_name
 from components.idempotency import IdempotencyArgs, IdempotencyStore
+from components.monitoring import Monitoring, MonitoringArgs
 from components.producer import Producer, ProducerComponentArgs, publish_policy_document, publisher_environment
 from components.stack_key import StackKey, StackKeyArgs
 from components.team_code import handler_string
 from components.topologies import TOPOLOGIES, Endpoint, EventBridgeArgs, FanoutArgs, RouteSpec, Topology, TopologyArgs
+from components.topologies.eventbridge import EventBridge
+from components.topologies.fanout import Fanout
 
 
 def _snake(key: str) -> str:
@@ -54,6 +58,7 @@ class ConsumerArgs:
     memory_mb: int = defaults.MEMORY_MB
     max_receive_count: int = defaults.MAX_RECEIVE_COUNT
     processor: str = defaults.PROCESSOR
+    max_message_age_seconds: int | None = defaults.MAX_MESSAGE_AGE_SECONDS  # None: derived (README)
 
     def as_config(self) -> dict[str, Any]:
         """The consumer as stack config would spell it (camelCase keys), for the one validator."""
@@ -156,6 +161,7 @@ class Messaging(pulumi.ComponentResource):
     producer_function: pulumi.Output[str]
     channel: pulumi.Output[dict]
     alarm_topic_arn: pulumi.Output[str]
+    dashboard_url: pulumi.Output[str]
     key_arn: pulumi.Output[str | None]
     consumers: pulumi.Output[dict]
     producers: pulumi.Output[dict]
@@ -306,7 +312,30 @@ class Messaging(pulumi.ComponentResource):
             opts=child,
         )
 
+        monitoring = Monitoring(
+            f"{prefix}monitoring",
+            MonitoringArgs(
+                region=config.region,
+                dashboard_name=dashboard_name(config.project, config.stack, name if prefix else None),
+                alarm_topic_arn=alarms.topic_arn,
+                consumers=[
+                    ConsumerNames(
+                        name=c.consumer_name,
+                        queue_name=c.queue_name,
+                        dlq_name=c.dlq.name,
+                        function_name=c.function_name,
+                        message_age_alarm_seconds=cfg.message_age_alarm_seconds,
+                    )
+                    for c, cfg in zip(consumers, config.consumers, strict=True)
+                ],
+                ingresses=[_ingress_names(t, consumers) for t in topologies],
+                tags=tags,
+            ),
+            opts=child,
+        )
+
         self.consumer_components = consumers
+        self.monitoring_component = monitoring
         self.topology_components = topologies
         self.producer_component = producer
         self.team_producer_components = team_producers
@@ -315,6 +344,7 @@ class Messaging(pulumi.ComponentResource):
         self.producer_function = producer.function_name
         self.channel = pulumi.Output.all(kind=channels[0].kind, target=channels[0].target)
         self.alarm_topic_arn = alarms.topic_arn
+        self.dashboard_url = monitoring.dashboard_url
         self.key_arn = pulumi.Output.from_input(kms_key_arn)
         self.consumers = pulumi.Output.all(
             **{
@@ -337,6 +367,7 @@ class Messaging(pulumi.ComponentResource):
                 "producer_function": self.producer_function,
                 "channel": self.channel,
                 "alarm_topic_arn": self.alarm_topic_arn,
+                "dashboard_url": self.dashboard_url,
                 "key_arn": self.key_arn,
                 "consumers": self.consumers,
                 "producers": self.producers,
@@ -363,7 +394,7 @@ def _topology_args(
         "kms_key_arn": kms_key_arn,
     }
     if kind == "fanout":
-        return FanoutArgs(**common, raw_delivery=config.raw_delivery)
+        return FanoutArgs(**common, raw_delivery=config.raw_delivery, alarm_topic_arn=alarm_topic_arn)
     if kind == "eventbridge":
         return EventBridgeArgs(
             **common,
@@ -372,6 +403,18 @@ def _topology_args(
             alarm_topic_arn=alarm_topic_arn,
         )
     return TopologyArgs(**common)
+
+
+def _ingress_names(topology: Topology, consumers: Sequence[Consumer]) -> IngressNames:
+    """What the dashboard and the delivery alarms watch of one ingress."""
+    if isinstance(topology, Fanout):
+        return IngressNames(kind=topology.KIND, topic_name=topology.topic.name)
+    if isinstance(topology, EventBridge):
+        return IngressNames(
+            kind=topology.KIND, bus_name=topology.bus.name, rules=tuple((c, r.name) for c, r in topology.rules.items())
+        )
+    # point-to-point: the producer sends straight to the one consumer's queue.
+    return IngressNames(kind=topology.KIND, queue_name=consumers[0].queue_name)
 
 
 def _check_names(name: str, prefix: str, config: StackConfig) -> None:

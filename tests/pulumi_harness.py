@@ -123,6 +123,11 @@ class RecordingMocks(pulumi_mocks.Mocks):
                 "name": physical,
                 "arn": f"arn:aws:cloudwatch:{region}:{account}:alarm:{physical}",
             }
+        if typ == "aws:cloudwatch/dashboard:Dashboard":
+            return inputs["dashboardName"], {
+                **inputs,
+                "dashboardArn": f"arn:aws:cloudwatch::{account}:dashboard/{inputs['dashboardName']}",
+            }
         if typ == "aws:dynamodb/table:Table":
             return physical, {
                 **inputs,
@@ -242,6 +247,7 @@ class Deployment:
     parameters_read: list[str] = field(default_factory=list)
     # URN -> the outputs each component registered (the mocks never register the stack's exports).
     component_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exports: dict[str, Any] = field(default_factory=dict)  # the stack outputs
 
     @property
     def resources(self) -> list[Registration]:
@@ -346,14 +352,22 @@ def attempt_program(
     pulumi.runtime.set_all_config(config)
     pulumi.runtime.set_mocks(mocks, project=project, stack=STACK, preview=False, monitor=monitor)
     error: BaseException | None = None
+    exports: dict[str, Any] = {}
+
+    def program() -> None:
+        runpy.run_path(str(main), run_name="__main__")
+        # Under mocks the root stack never registers its outputs: read what the program exported.
+        root = pulumi.runtime.get_root_resource()
+        pulumi.Output.all(**root.outputs).apply(exports.update)
+
     try:
-        pulumi.runtime.test(lambda: runpy.run_path(str(main), run_name="__main__"))()
+        pulumi.runtime.test(program)()
     except Exception as raised:  # noqa: BLE001 - handed to the test to assert on
         error = raised
     finally:
         pulumi.runtime.set_all_config({})
         pulumi.runtime.reset_options()
-    return error, Deployment(monitor.registrations, mocks.parameters_read, monitor.component_outputs)
+    return error, Deployment(monitor.registrations, mocks.parameters_read, monitor.component_outputs, exports)
 
 
 def run_program(config: dict[str, str], main: Path = MAIN, project: str = PROJECT) -> Deployment:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import defaults, lambda_env, policies, routing
-from components.alarms import create_dlq_alarm
+from components import dashboard, defaults, lambda_env, policies, routing
+from components.alarms import create_dlq_alarm, create_metric_alarm
 from components.queues import QueueSpec, create_queue, create_queue_policy
 from components.topologies.base import Channel, Endpoint, Topology, TopologyArgs, resolved_grants
 
@@ -19,7 +19,7 @@ from components.topologies.base import Channel, Endpoint, Topology, TopologyArgs
 class EventBridgeArgs(TopologyArgs):
     archive_retention_days: int = defaults.ARCHIVE_RETENTION_DAYS
     dlq_retention_days: int = defaults.DLQ_RETENTION_DAYS  # the FIFO delivery DLQ
-    alarm_topic_arn: pulumi.Input[str]  # notified when the FIFO delivery DLQ holds a message
+    alarm_topic_arn: pulumi.Input[str]  # notified of failed deliveries, and when the FIFO delivery DLQ holds a message
 
 
 class EventBridge(Topology):
@@ -63,6 +63,12 @@ class EventBridge(Topology):
                 tags=tags,
                 opts=child,
             )
+
+        ingress = dashboard.IngressNames(
+            kind=self.KIND, bus_name=self.bus.name, rules=tuple((c, r.name) for c, r in self.rules.items())
+        )
+        for spec in dashboard.ingress_alarms(ingress):
+            create_metric_alarm(f"{name}-{spec.role}", spec, topic_arn=args.alarm_topic_arn, tags=tags, parent=self)
 
         # EventBridge dead-letters only to standard queues: under FIFO, failed deliveries
         # go to one standard queue of this component instead of the consumers' FIFO DLQs.

@@ -9,13 +9,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import defaults, lambda_env, policies, routing
+from components import dashboard, defaults, lambda_env, policies, routing
+from components.alarms import create_metric_alarm
 from components.topologies.base import Channel, Endpoint, Topology, TopologyArgs
 
 
 @dataclass(frozen=True, kw_only=True)
 class FanoutArgs(TopologyArgs):
     raw_delivery: bool = defaults.RAW_DELIVERY
+    alarm_topic_arn: pulumi.Input[str] | None = None  # notified of deliveries SNS gave up on (None: no alarm)
 
 
 class Fanout(Topology):
@@ -49,6 +51,11 @@ class Fanout(Topology):
         )
         self._grant = policies.SendGrant(service=policies.SNS_PRINCIPAL, source_arns=(self.topic.arn,))
         self.subscriptions: dict[str, aws.sns.TopicSubscription] = {}
+        if args.alarm_topic_arn is not None:
+            for spec in dashboard.ingress_alarms(dashboard.IngressNames(kind=self.KIND, topic_name=self.topic.name)):
+                create_metric_alarm(
+                    f"{name}-{spec.role}", spec, topic_arn=args.alarm_topic_arn, tags=args.tags, parent=self
+                )
         self.topic_arn = self.topic.arn
         self.register_outputs({"topic_arn": self.topic_arn})
 

@@ -302,7 +302,16 @@ def test_eventbridge_alone_encrypts_bus_and_archive_with_the_key_and_dead_letter
         "orders-bus-delivery-dlq-alarm",
         "orders-bus-inventory-target",
         "orders-bus-analytics-target",
+        "orders-bus-inventory-failed-invocations-alarm",
+        "orders-bus-analytics-failed-invocations-alarm",
     }
+    failed = children["orders-bus-inventory-failed-invocations-alarm"].inputs
+    assert (failed["namespace"], failed["metricName"], failed["dimensions"], failed["alarmActions"]) == (
+        "AWS/Events",
+        "FailedInvocations",
+        {"EventBusName": d.output("orders-bus-bus", "name"), "RuleName": "inventory"},
+        [ALARM_TOPIC],
+    )
     assert children["orders-bus-bus"].inputs["kmsKeyIdentifier"] == KEY_ARN
     assert children["orders-bus-archive"].inputs["kmsKeyIdentifier"] == KEY_ARN
     assert children["orders-bus-archive"].inputs["retentionDays"] == 3

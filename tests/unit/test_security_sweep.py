@@ -187,7 +187,11 @@ def test_no_message_is_dropped_silently_every_delivery_path_has_a_dead_letter_qu
         }
         dlq_arns.add(target.inputs["deadLetterConfig"]["arn"])
     assert dlq_arns <= queue_arns
-    alarmed = {a.inputs["dimensions"]["QueueName"] for a in d.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    alarmed = {
+        a.inputs["dimensions"]["QueueName"]
+        for a in d.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.inputs["metricName"] == "ApproximateNumberOfMessagesVisible"
+    }
     names_by_arn = {q.outputs["arn"]: q.outputs["name"] for q in d.of_type("aws:sqs/queue:Queue")}
     assert {names_by_arn[arn] for arn in dlq_arns} <= alarmed
 

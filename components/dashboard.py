@@ -1,0 +1,257 @@
+"""The stack's CloudWatch dashboard and alarms as plain data: pure functions, no Pulumi.
+
+`dashboard_body` is the JSON CloudWatch takes (its dashboard body structure);
+`consumer_alarms` and `ingress_alarms` say which metric each alarm watches.
+Physical names go in already resolved, so every function here is tested alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from components import defaults
+
+WIDGET_WIDTH = 4  # grid columns: six consumer graphs fill CloudWatch's 24-column row
+WIDGET_HEIGHT = 6  # grid rows
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConsumerNames:
+    """A consumer as its metrics name it."""
+
+    name: str
+    queue_name: str
+    dlq_name: str
+    function_name: str
+    message_age_alarm_seconds: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class IngressNames:
+    """One topology's ingress as its metrics name it: the topic, or the bus and its rule per consumer."""
+
+    kind: str  # a messaging:topology value
+    topic_name: str | None = None  # fanout
+    bus_name: str | None = None  # eventbridge
+    rules: tuple[tuple[str, str], ...] = ()  # eventbridge: (consumer, its rule's name) per consumer
+    queue_name: str | None = None  # point-to-point: the consumer queue the producer sends to
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmSpec:
+    """One CloudWatch alarm: its role in the resource name, what it watches, and when it fires."""
+
+    role: str
+    description: str
+    namespace: str
+    metric_name: str
+    dimensions: dict[str, str]
+    statistic: str
+    threshold: float
+
+
+def dashboard_name(project: str, stack: str, component: str | None) -> str:
+    """`<project>-<stack>[-<component>]`, with any character CloudWatch refuses replaced by '-'."""
+    raw = "-".join(filter(None, [project, stack, component]))
+    return re.sub(defaults.DASHBOARD_NAME_PATTERN, "-", raw)[: defaults.DASHBOARD_NAME_MAX_LENGTH]
+
+
+def dashboard_url(region: str, name: str) -> str:
+    """Where the console shows the dashboard."""
+    return f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#dashboards/dashboard/{name}"
+
+
+def consumer_alarms(consumer: ConsumerNames) -> list[AlarmSpec]:
+    """Beside the DLQ alarm: a queue whose oldest message is too old, a function that errors or is throttled."""
+    function = {"FunctionName": consumer.function_name}
+    return [
+        AlarmSpec(
+            role="age-alarm",
+            description=(
+                f"The oldest message for consumer {consumer.name} is {consumer.message_age_alarm_seconds} s old or "
+                "older: the consumer is not keeping up"
+            ),
+            namespace="AWS/SQS",
+            metric_name="ApproximateAgeOfOldestMessage",
+            dimensions={"QueueName": consumer.queue_name},
+            statistic="Maximum",
+            threshold=consumer.message_age_alarm_seconds,
+        ),
+        AlarmSpec(
+            role="errors-alarm",
+            description=f"The function of consumer {consumer.name} failed whole invocations",
+            namespace="AWS/Lambda",
+            metric_name="Errors",
+            dimensions=function,
+            statistic="Sum",
+            threshold=defaults.FUNCTION_ERRORS_ALARM_THRESHOLD,
+        ),
+        AlarmSpec(
+            role="throttles-alarm",
+            description=f"The function of consumer {consumer.name} was throttled",
+            namespace="AWS/Lambda",
+            metric_name="Throttles",
+            dimensions=function,
+            statistic="Sum",
+            threshold=defaults.FUNCTION_THROTTLES_ALARM_THRESHOLD,
+        ),
+    ]
+
+
+def ingress_alarms(ingress: IngressNames) -> list[AlarmSpec]:
+    """Deliveries the ingress gave up on: SNS per topic, EventBridge per rule (point-to-point has none)."""
+    if ingress.kind == "fanout":
+        return [
+            AlarmSpec(
+                role="failed-deliveries-alarm",
+                description="SNS failed to deliver messages from the fan-out topic",
+                namespace="AWS/SNS",
+                metric_name="NumberOfNotificationsFailed",
+                dimensions={"TopicName": ingress.topic_name},
+                statistic="Sum",
+                threshold=defaults.FAILED_DELIVERIES_ALARM_THRESHOLD,
+            )
+        ]
+    if ingress.kind == "eventbridge":
+        return [
+            AlarmSpec(
+                role=f"{consumer}-failed-invocations-alarm",
+                description=f"EventBridge failed to deliver events of rule {rule} to consumer {consumer}",
+                namespace="AWS/Events",
+                metric_name="FailedInvocations",
+                # Both dimensions: a rule on a custom bus (RuleName alone means the default bus).
+                dimensions={"EventBusName": ingress.bus_name, "RuleName": rule},
+                statistic="Sum",
+                threshold=defaults.FAILED_DELIVERIES_ALARM_THRESHOLD,
+            )
+            for consumer, rule in ingress.rules
+        ]
+    return []
+
+
+def _metric(namespace: str, metric: str, dimensions: dict[str, str], label: str, stat: str) -> list[Any]:
+    flat: list[Any] = [namespace, metric]
+    for key, value in dimensions.items():
+        flat += [key, value]
+    return [*flat, {"label": label, "stat": stat}]
+
+
+def _graph(x: int, y: int, title: str, region: str, metrics: list[list[Any]], **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "metric",
+        "x": x,
+        "y": y,
+        "width": WIDGET_WIDTH,
+        "height": WIDGET_HEIGHT,
+        "properties": {
+            "title": title,
+            "region": region,
+            "view": "timeSeries",
+            "period": defaults.DASHBOARD_PERIOD_SECONDS,
+            "metrics": metrics,
+            **extra,
+        },
+    }
+
+
+def _consumer_row(consumer: ConsumerNames, region: str, y: int) -> list[dict[str, Any]]:
+    queue = {"QueueName": consumer.queue_name}
+    function = {"FunctionName": consumer.function_name}
+    name = consumer.name
+    graphs = [
+        (
+            f"{name}: messages",
+            [
+                _metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue, "visible", "Maximum"),
+                _metric("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", queue, "in flight", "Maximum"),
+            ],
+            {},
+        ),
+        (
+            f"{name}: oldest message age (s)",
+            [_metric("AWS/SQS", "ApproximateAgeOfOldestMessage", queue, "oldest age", "Maximum")],
+            {"annotations": {"horizontal": [{"label": "alarm", "value": consumer.message_age_alarm_seconds}]}},
+        ),
+        (
+            f"{name}: dead-letter queue",
+            [
+                _metric(
+                    "AWS/SQS",
+                    "ApproximateNumberOfMessagesVisible",
+                    {"QueueName": consumer.dlq_name},
+                    "DLQ depth",
+                    "Maximum",
+                )
+            ],
+            {},
+        ),
+        (
+            f"{name}: function errors",
+            [
+                _metric("AWS/Lambda", "Errors", function, "errors", "Sum"),
+                _metric("AWS/Lambda", "Throttles", function, "throttles", "Sum"),
+            ],
+            {},
+        ),
+        (
+            f"{name}: duration (ms)",
+            [
+                _metric("AWS/Lambda", "Duration", function, "average", "Average"),
+                _metric("AWS/Lambda", "Duration", function, "p99", "p99"),
+            ],
+            {},
+        ),
+        (
+            f"{name}: concurrency",
+            [_metric("AWS/Lambda", "ConcurrentExecutions", function, "concurrent executions", "Maximum")],
+            {},
+        ),
+    ]
+    return [
+        _graph(index * WIDGET_WIDTH, y, title, region, metrics, **extra)
+        for index, (title, metrics, extra) in enumerate(graphs)
+    ]
+
+
+def _ingress_metrics(ingress: IngressNames) -> tuple[list[list[Any]], list[list[Any]]]:
+    """(published, delivered) metrics of one ingress."""
+    if ingress.kind == "fanout":
+        topic = {"TopicName": ingress.topic_name}
+        return (
+            [_metric("AWS/SNS", "NumberOfMessagesPublished", topic, "published", "Sum")],
+            [
+                _metric("AWS/SNS", "NumberOfNotificationsDelivered", topic, "delivered", "Sum"),
+                _metric("AWS/SNS", "NumberOfNotificationsFailed", topic, "failed", "Sum"),
+            ],
+        )
+    if ingress.kind == "eventbridge":
+        published, delivered = [], []
+        for consumer, rule in ingress.rules:
+            dims = {"EventBusName": ingress.bus_name, "RuleName": rule}
+            published.append(_metric("AWS/Events", "MatchedEvents", dims, f"{consumer} matched", "Sum"))
+            delivered.append(_metric("AWS/Events", "Invocations", dims, f"{consumer} delivered", "Sum"))
+            delivered.append(_metric("AWS/Events", "FailedInvocations", dims, f"{consumer} failed", "Sum"))
+        return published, delivered
+    queue = {"QueueName": ingress.queue_name}
+    return (
+        [_metric("AWS/SQS", "NumberOfMessagesSent", queue, "sent", "Sum")],
+        [_metric("AWS/SQS", "NumberOfMessagesReceived", queue, "received", "Sum")],
+    )
+
+
+def dashboard_body(region: str, consumers: Sequence[ConsumerNames], ingresses: Sequence[IngressNames]) -> dict:
+    """One row per ingress (published, delivered), then one row per consumer (six graphs)."""
+    widgets: list[dict[str, Any]] = []
+    y = 0
+    for ingress in ingresses:
+        published, delivered = _ingress_metrics(ingress)
+        widgets.append(_graph(0, y, f"{ingress.kind}: published", region, published))
+        widgets.append(_graph(WIDGET_WIDTH, y, f"{ingress.kind}: delivered", region, delivered))
+        y += WIDGET_HEIGHT
+    for consumer in consumers:
+        widgets.extend(_consumer_row(consumer, region, y))
+        y += WIDGET_HEIGHT
+    return {"widgets": widgets}
