@@ -12,7 +12,7 @@ import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import pulumi
 from components import defaults, layer, team_code
 from components.routing import show_value as _show
 from components.routing import validate_match
+from components.schema_files import Schemas, parse_schemas
 
 NAMESPACE = "messaging"  # the project name: config keys are `messaging:<key>`
 OTHER_NAMESPACES = ("aws", "pulumi")  # the AWS provider's and Pulumi's own keys; any other namespace is a typo
@@ -110,6 +111,8 @@ class StackConfig:
     code_path: str  # the team's code folder as configured, relative to the project root
     code_root: Path  # that folder, absolute
     layer_zip: Path | None = None  # the code folder's requirements as a layer zip, when it has any
+    schemas: Mapping[str, Any] | None = None  # as given; the files it names are read into event_schemas
+    event_schemas: Schemas = field(default_factory=Schemas)
 
     @property
     def tags(self) -> dict[str, str]:
@@ -141,6 +144,7 @@ STACK_KEYS: dict[str, tuple[str, Any]] = {
     "codePath": ("get", defaults.CODE_PATH),
     "consumers": ("get_object", None),
     "producers": ("get_object", defaults.PRODUCERS),
+    "schemas": ("get_object", None),
 }
 
 # Per-consumer keys in `messaging:consumers[i]` -> default.
@@ -308,6 +312,10 @@ def parse_stack_config(
     consumers = _parse_consumers(values["consumers"], topology=topology, fifo=fifo, code=code, errors=errors)
     _check_quotas(values["consumers"], kinds={topology, previous}, fifo=fifo, region=region, errors=errors)
     producers = _parse_producers(values["producers"], consumers=consumers, code=code, errors=errors)
+    # Schema files are named relative to the project directory, like codePath.
+    event_schemas = parse_schemas(
+        values["schemas"], key=f"{NAMESPACE}:schemas", base=project_dir, topology=topology, errors=errors
+    )
     if isinstance(queue_retention, int):
         _check_message_age_alarms(consumers, queue_retention * defaults.SECONDS_PER_DAY, errors)
     layer_zip = None
@@ -343,6 +351,8 @@ def parse_stack_config(
         code_path=values["codePath"],
         code_root=code.root,
         layer_zip=layer_zip,
+        schemas=values["schemas"],
+        event_schemas=event_schemas,
     )
 
 

@@ -169,3 +169,12 @@ EVENTBRIDGE_RULES_PER_BUS_BY_REGION = {"af-south-1": 100, "eu-south-1": 100}  # 
 EVENTBRIDGE_ARCHIVE_RULES = 1  # rules: the archive's managed rule on the bus
 SNS_FIFO_TOPIC_SUBSCRIPTIONS = 100  # subscriptions: SNS's limit per FIFO topic (a standard topic takes 12.5 million)
 SNS_FILTER_POLICIES_PER_TOPIC = 200  # filter policies: SNS's default per topic (adjustable with a quota request)
+
+# --- Event schemas (messaging:schemas) --------------------------------------
+SCHEMA_DISCOVERY = False  # discovery costs per ingested event beyond the free tier: opt in
+SCHEMA_TYPE = "JSONSchemaDraft4"  # the one JSON Schema dialect EventBridge's registry takes
+SCHEMA_DIALECT = "http://json-schema.org/draft-04/schema#"  # set on a schema without $schema, so both checks agree
+SCHEMA_NAME_PATTERN = (
+    r"^[A-Za-z0-9@._-]{1,385}$"  # a type names its schema: letters, digits and @ . _ - (kept conservative)
+)
+SCHEMA_ENV_MAX_BYTES = 3072  # bytes: Lambda allows 4 KB for all variables; the rest is the producer's own

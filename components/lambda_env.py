@@ -7,6 +7,7 @@ import handlers/, so tests/unit/test_project_file.py checks both agree.
 CHANNEL = "MESSAGING_CHANNEL"  # producer: sqs | sns | events
 TARGET = "MESSAGING_TARGET"  # producer: queue URL | topic ARN | bus name
 DEFAULT_SOURCE = "MESSAGING_DEFAULT_SOURCE"  # producer: envelope source when missing
+SCHEMAS = "MESSAGING_SCHEMAS"  # producer: {type: JSON Schema} its envelopes' data must satisfy; unset = none
 FIFO = "MESSAGING_FIFO"  # both: "true" | "false"
 CONSUMER = "MESSAGING_CONSUMER"  # consumer: its name, for logs
 PROCESSOR = "MESSAGING_PROCESSOR"  # consumer: business processor name

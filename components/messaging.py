@@ -30,6 +30,7 @@ from components.config import (
 )
 from components.consumer import Consumer, ConsumerComponentArgs
 from components.dashboard import ConsumerNames, IngressNames, dashboard_name
+from components.event_schemas import EventSchemas, EventSchemasArgs
 from components.idempotency import IdempotencyArgs, IdempotencyStore
 from components.monitoring import Monitoring, MonitoringArgs
 from components.producer import Producer, ProducerComponentArgs, publish_policy_document, publisher_environment
@@ -103,6 +104,8 @@ class MessagingArgs:
     alarm_email: str | None = defaults.ALARM_EMAIL
     source: str = defaults.DEFAULT_SOURCE
     code_path: str = defaults.CODE_PATH  # the team's code folder, relative to the project root (the working directory)
+    # {"discovery": bool, "types": {type: JSON Schema file}}; files relative to the working directory (README).
+    schemas: Mapping[str, Any] | None = None
     region: str | None = None  # None: the AWS provider's region (`aws:region`)
     # Prefix of every child's name. None: the component's name and "-" ("shop-inventory"), so two
     # Messaging in one program never collide. "": the unprefixed names of stacks this repository's
@@ -213,6 +216,17 @@ class Messaging(pulumi.ComponentResource):
                 opts=child,
             )
 
+        if config.event_schemas.documents:
+            EventSchemas(
+                f"{prefix}schemas",
+                EventSchemasArgs(
+                    documents=config.event_schemas.documents,
+                    description=f"messaging {config.stack}: the data of each event type",
+                    tags=tags,
+                ),
+                opts=child,
+            )
+
         # Phase 1: each topology's sources, so the policies below can name them.
         routes = [RouteSpec(name=c.name, match=c.match) for c in config.consumers]
         kinds = [config.topology, *filter(None, [config.previous_topology])]
@@ -289,6 +303,7 @@ class Messaging(pulumi.ComponentResource):
                 wait_for=topologies,
                 code_root=config.code_root,
                 layer_zip=config.layer_zip,
+                schemas_json=config.event_schemas.producer_json() if config.event_schemas.documents else None,
                 **function,
             )
 
@@ -399,6 +414,8 @@ def _topology_args(
         return EventBridgeArgs(
             **common,
             archive_retention_days=config.archive_retention_days,
+            # Discovery follows the bus the producer publishes to, not one that is only draining.
+            schema_discovery=config.event_schemas.discovery and kind == config.topology,
             dlq_retention_days=config.dlq_retention_days,
             alarm_topic_arn=alarm_topic_arn,
         )

@@ -64,6 +64,7 @@ class ProducerComponentArgs:
     handler: str = defaults.PRODUCER_HANDLER
     timeout_seconds: int = defaults.PRODUCER_TIMEOUT_SECONDS
     memory_mb: int = defaults.PRODUCER_MEMORY_MB
+    schemas_json: str | None = None  # {type: JSON Schema} the producer checks each envelope's data against
 
 
 class Producer(pulumi.ComponentResource):
@@ -94,6 +95,7 @@ class Producer(pulumi.ComponentResource):
                     **publisher_environment(args.channel, source=args.source, fifo=args.fifo),
                     lambda_env.SERVICE_NAME: name,
                     lambda_env.LOG_LEVEL: defaults.LOG_LEVEL,
+                    **({lambda_env.SCHEMAS: args.schemas_json} if args.schemas_json is not None else {}),
                 },
                 log_retention_days=args.log_retention_days,
                 code_root=args.code_root,

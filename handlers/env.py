@@ -7,14 +7,16 @@ environment never changes inside one execution environment.
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 # Producer
 CHANNEL = "MESSAGING_CHANNEL"  # sqs | sns | events
 TARGET = "MESSAGING_TARGET"  # queue URL | topic ARN | event bus name
 DEFAULT_SOURCE = "MESSAGING_DEFAULT_SOURCE"
+SCHEMAS = "MESSAGING_SCHEMAS"  # {type: JSON Schema} of envelope data; unset = no checks
 # Both
 FIFO = "MESSAGING_FIFO"  # true | false
 # Consumer
@@ -88,6 +90,7 @@ class ProducerSettings:
     default_source: str
     fifo: bool
     region: str
+    schemas: Mapping[str, dict] = field(default_factory=dict)  # event type -> JSON Schema of its data
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,21 @@ def producer_settings(environ: Mapping[str, str] | None = None) -> ProducerSetti
         default_source=_get(environ, DEFAULT_SOURCE),
         fifo=read_bool(environ, FIFO),
         region=region(environ),
+        schemas=_read_schemas(environ),
     )
+
+
+def _read_schemas(environ: Mapping[str, str]) -> dict[str, dict]:
+    text = _get(environ, SCHEMAS)
+    if not text:
+        return {}
+    try:
+        schemas = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{SCHEMAS}: not JSON ({exc}); expected {{type: JSON Schema}}") from None
+    if not isinstance(schemas, dict) or not all(isinstance(s, dict) for s in schemas.values()):
+        raise ConfigError(f"{SCHEMAS}: expected an object {{type: JSON Schema}}")
+    return schemas
 
 
 def consumer_settings(environ: Mapping[str, str] | None = None) -> ConsumerSettings:

@@ -9,7 +9,8 @@ function (in its code folder, deployed with the channel environment) imports it:
     # {"sent": ["<id>", ...], "failed": [{"id": ..., "code": ..., "message": ...}]}
 
 Every envelope is checked before anything is sent (a bad one raises
-EnvelopeError naming its index and field, and nothing is sent); id, time and
+EnvelopeError naming its index and field, and nothing is sent), its `data`
+against its type's JSON Schema when the stack registers one; id, time and
 source are filled when missing; ids must be unique within one call. Entries
 are packed into as few batch calls as possible and only failed entries are
 retried; an entry that still fails is returned in `failed`, never dropped.
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import channels, clients, env, sending
+from handlers import channels, clients, env, schemas, sending
 from handlers import envelope as envelopes
 
 SETTINGS = env.producer_settings()
@@ -34,6 +35,7 @@ def prepare(messages: Any, settings: env.ProducerSettings = SETTINGS) -> list[ch
         raise envelopes.EnvelopeError(f"messages must be a list of envelopes, got {type(messages).__name__}")
     for index, message in enumerate(messages):
         envelopes.outgoing(message, index)
+        schemas.check_data(message, index, settings.schemas)
     first_index: dict[str, int] = {}
     for index, message in enumerate(messages):
         if "id" in message:

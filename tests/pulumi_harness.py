@@ -128,6 +128,18 @@ class RecordingMocks(pulumi_mocks.Mocks):
                 **inputs,
                 "dashboardArn": f"arn:aws:cloudwatch::{account}:dashboard/{inputs['dashboardName']}",
             }
+        if typ == "aws:schemas/registry:Registry":
+            return physical, {
+                **inputs,
+                "name": physical,
+                "arn": f"arn:aws:schemas:{region}:{account}:registry/{physical}",
+            }
+        if typ == "aws:schemas/schema:Schema":
+            arn = f"arn:aws:schemas:{region}:{account}:schema/{inputs['registryName']}/{physical}"
+            return f"{physical}/{inputs['registryName']}", {**inputs, "name": physical, "arn": arn}
+        if typ == "aws:schemas/discoverer:Discoverer":
+            did = f"events-event-bus-{_suffix(args.name)}"
+            return did, {**inputs, "arn": f"arn:aws:schemas:{region}:{account}:discoverer/{did}"}
         if typ == "aws:dynamodb/table:Table":
             return physical, {
                 **inputs,

@@ -19,6 +19,7 @@ from components.topologies.base import Channel, Endpoint, Topology, TopologyArgs
 class EventBridgeArgs(TopologyArgs):
     archive_retention_days: int = defaults.ARCHIVE_RETENTION_DAYS
     dlq_retention_days: int = defaults.DLQ_RETENTION_DAYS  # the FIFO delivery DLQ
+    schema_discovery: bool = defaults.SCHEMA_DISCOVERY  # infer schemas from the events on the bus
     alarm_topic_arn: pulumi.Input[str]  # notified of failed deliveries, and when the FIFO delivery DLQ holds a message
 
 
@@ -51,6 +52,14 @@ class EventBridge(Topology):
             **encrypted,
             opts=child,
         )
+        if args.schema_discovery:
+            aws.schemas.Discoverer(
+                f"{name}-discoverer",
+                source_arn=self.bus.arn,
+                description="infers a schema for each event type on the bus",
+                tags=tags,
+                opts=child,
+            )
         self.rules: dict[str, aws.cloudwatch.EventRule] = {}
         for route in args.routes:
             self.rules[route.name] = aws.cloudwatch.EventRule(
