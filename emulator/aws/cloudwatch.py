@@ -1,10 +1,12 @@
-"""CloudWatch: log groups and metric alarms."""
+"""CloudWatch: log groups, metric alarms and dashboards."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
-from .base import boolean, num, refuse_keys, tags_of
+from ..errors import EmulatorError
+from .base import boolean, json_text, num, refuse_keys, tags_of
 
 if TYPE_CHECKING:
     from .dispatch import AwsMocks
@@ -61,7 +63,20 @@ def metric_alarm(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, d
     return aname, {"arn": arn, "name": aname, "id": aname}
 
 
+def dashboard(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    refuse_keys(typ, name, inputs, {"dashboardName", "dashboardBody"})
+    dname = inputs["dashboardName"]
+    body = json_text(inputs["dashboardBody"])
+    widgets = json.loads(body).get("widgets")
+    if not isinstance(widgets, list):
+        raise EmulatorError(f"{typ} {name!r}: the dashboard body has no widgets list")
+    m.c["cloudwatch"].put_dashboard(DashboardName=dname, DashboardBody=body)
+    arn = f"arn:{m.partition}:cloudwatch::{m.account}:dashboard/{dname}"
+    return dname, {"dashboardName": dname, "dashboardArn": arn, "id": dname}
+
+
 RESOURCES = {
     "aws:cloudwatch/logGroup:LogGroup": log_group,
     "aws:cloudwatch/metricAlarm:MetricAlarm": metric_alarm,
+    "aws:cloudwatch/dashboard:Dashboard": dashboard,
 }

@@ -23,11 +23,11 @@ import boto3
 import pulumi
 
 from ..errors import EmulatorError
-from . import cloudwatch, dynamodb, events, iam, invokes, kms, lambda_, sns, sqs
+from . import cloudwatch, dynamodb, events, iam, invokes, kms, lambda_, schemas, sns, sqs
 from .base import Creator, Declared, ProgramTransform, Route
 from .lambda_ import Function, Mapping
 
-SERVICES = (sqs, sns, events, iam, cloudwatch, lambda_, dynamodb, kms)
+SERVICES = (sqs, sns, events, iam, cloudwatch, lambda_, dynamodb, kms, schemas)
 CLIENTS = ("sqs", "sns", "events", "iam", "logs", "cloudwatch", "dynamodb", "kms")
 
 
@@ -70,6 +70,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.routes: list[Route] = []
         self.recorded_only: list[Declared] = []  # e.g. email subscriptions
         self.alarms: list[dict[str, Any]] = []  # {name, resource, kwargs}
+        self.schema_registries: dict[str, dict[str, Any]] = {}  # name -> {arn, schemas: {name: {type, content}}}
+        self.discoverers: dict[str, str] = {}  # discoverer id -> the bus ARN it reads
 
     # ------------------------------------------------------------------ helpers
     def physical_name(self, typ: str, name: str, inputs: dict, *, fifo: bool = False, key: str = "name") -> str:

@@ -296,3 +296,34 @@ def test_each_consumer_queue_and_dlq_accept_exactly_their_own_topic_or_rule(comb
             assert all(
                 s["Resource"] == d.output(f"{name}-{role}", "arn") and s["Action"] == "sqs:SendMessage" for s in allows
             )
+
+
+def test_every_alarm_notifies_only_this_programs_alarm_topic(combo):
+    _, d = combo
+    (topic,) = [t.outputs["arn"] for t in d.of_type("aws:sns/topic:Topic") if t.name == "alarms-topic"]
+    for alarm in d.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+        assert alarm.inputs["alarmActions"] == [topic] == alarm.inputs["okActions"], alarm.name
+
+
+def test_schema_resources_are_tagged_and_add_no_policy_or_grant():
+    plain = run_program(stack_config("eventbridge"))
+    d = run_program(
+        stack_config(
+            "eventbridge",
+            schemas={"discovery": True, "types": {"OrderCreated": "tests/unit/schemas/order-created.json"}},
+        )
+    )
+    added = {r.typ for r in d.resources} - {r.typ for r in plain.resources}
+    assert added == {"aws:schemas/registry:Registry", "aws:schemas/schema:Schema", "aws:schemas/discoverer:Discoverer"}
+    for resource in d.resources:
+        if resource.typ in added:
+            assert {k: resource.inputs["tags"].get(k) for k in ("project", "stack", "topology")} == {
+                "project": "messaging",
+                "stack": "dev",
+                "topology": "eventbridge",
+            }
+
+    def policies(deployment):
+        return sorted((r.typ, r.name) for r in deployment.resources if r.typ in POLICY_INPUTS)
+
+    assert policies(d) == policies(plain)
