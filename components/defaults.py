@@ -22,6 +22,7 @@ RESERVED_NAMES = (
     "alarms",  # the alarm topic component
     "encryption",  # the stack key component (messaging:encryption kms)
     "idempotency",  # the idempotency table component
+    "monitoring",  # the consumer alarms and the dashboard
     "point-to-point",  # the topology components, one per kind
     "fanout",
     "eventbridge",
