@@ -198,8 +198,8 @@ PRODUCER = {"name": "checkout", "handler": "checkout:place"}
         (
             [{**PRODUCER, "name": "producer"}],
             'messaging:producers[0].name: "producer" is reserved; the stack names its own resources after it; '
-            "reserved names are producer, alarms, encryption, idempotency, point-to-point, fanout, eventbridge, "
-            "eventbridge-delivery",
+            "reserved names are producer, alarms, encryption, idempotency, monitoring, point-to-point, fanout, "
+            "eventbridge, eventbridge-delivery",
         ),
         (
             [{**PRODUCER, "name": "Checkout"}],
