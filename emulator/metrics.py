@@ -38,7 +38,6 @@ class ServiceMetrics:
         self._counts: Counter[tuple[str, str, tuple[tuple[str, str], ...]]] = Counter()
         self._lock = threading.Lock()
         self._alarm_states: dict[str, str] = {}
-        self._holding: set[str] = set()  # queues whose last gauge was non-zero
 
     def count(self, namespace: str, metric: str, dimensions: dict[str, str], value: int = 1) -> None:
         with self._lock:
@@ -147,13 +146,12 @@ class ServiceMetrics:
             queue = backend.queues.get(q["name"])
             if queue is None:
                 continue
+            # SQS reports these gauges every minute for an active queue, zero when it is empty, so a
+            # queue that drained between two samples still shows an age of 0 rather than no data.
             messages = list(queue._messages)
-            if not messages and q["name"] not in self._holding:
-                continue
             oldest = min((m.sent_timestamp or 0 for m in messages), default=None)
             age = max(0.0, now.timestamp() - oldest / 1000) if oldest else 0.0
             visible = sum(1 for m in messages if m.visible and not m.delayed)
-            (self._holding.add if messages else self._holding.discard)(q["name"])
             dims = [{"Name": "QueueName", "Value": q["name"]}]
             out.append({"MetricName": "ApproximateAgeOfOldestMessage", "Dimensions": dims, "Timestamp": now,
                         "Value": float(int(age)), "Unit": "Seconds"})  # fmt: skip
