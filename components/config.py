@@ -389,15 +389,8 @@ def _parse_consumers(
         check = _Checker(errors, prefix=f"{path}.")
 
         name = values["name"]
-        if (
-            not isinstance(name, str)
-            or not re.match(defaults.CONSUMER_NAME_PATTERN, name)
-            or len(name) > defaults.CONSUMER_NAME_MAX_LENGTH
-        ):
-            errors.append(
-                f"{path}.name: {_show(name)} is not allowed; use lowercase letters, digits and '-' (not at either "
-                f"end), at most {defaults.CONSUMER_NAME_MAX_LENGTH} characters"
-            )
+        if not _valid_name(name, f"{path}.name", errors):
+            pass  # reported; the checks below assume a well-formed name
         elif name in defaults.RESERVED_NAMES:
             errors.append(
                 f"{path}.name: {_show(name)} is reserved; the stack names its own resources after it; reserved names "
@@ -578,15 +571,8 @@ def _parse_producers(
         check = _Checker(errors, prefix=f"{path}.")
 
         name = values["name"]
-        if (
-            not isinstance(name, str)
-            or not re.match(defaults.CONSUMER_NAME_PATTERN, name)
-            or len(name) > defaults.CONSUMER_NAME_MAX_LENGTH
-        ):
-            errors.append(
-                f"{path}.name: {_show(name)} is not allowed; use lowercase letters, digits and '-' (not at either "
-                f"end), at most {defaults.CONSUMER_NAME_MAX_LENGTH} characters"
-            )
+        if not _valid_name(name, f"{path}.name", errors):
+            pass  # reported; the checks below assume a well-formed name
         elif name in defaults.RESERVED_NAMES:
             errors.append(
                 f"{path}.name: {_show(name)} is reserved; the stack names its own resources after it; reserved names "
@@ -631,6 +617,21 @@ def _check_message_age_alarms(consumers: tuple[ConsumerConfig, ...], retention_s
                 f"of {retention_seconds} s, so the alarm could never fire; use a value from "
                 f"{defaults.MAX_MESSAGE_AGE_MIN_SECONDS} to {retention_seconds - 1}"
             )
+
+
+def _valid_name(name: Any, where: str, errors: list[str]) -> bool:
+    """Consumer and producer names share one rule (their resources share one namespace)."""
+    if (
+        isinstance(name, str)
+        and re.match(defaults.CONSUMER_NAME_PATTERN, name)
+        and len(name) <= defaults.CONSUMER_NAME_MAX_LENGTH
+    ):
+        return True
+    errors.append(
+        f"{where}: {_show(name)} is not allowed; use lowercase letters, digits and '-' (not at either "
+        f"end), at most {defaults.CONSUMER_NAME_MAX_LENGTH} characters"
+    )
+    return False
 
 
 class _Checker:
