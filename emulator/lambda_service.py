@@ -58,6 +58,8 @@ class LambdaService:
         except Exception as exc:
             self.sandbox.ship_logs(fn, traceback.format_exc(limit=-3))
             raise EmulatorError(f"producer function {fn.resource!r} raised {type(exc).__name__}: {exc}") from exc
+        finally:
+            self.sandbox.flush_logs()
         if not isinstance(result, dict) or not isinstance(result.get("sent"), list):
             raise EmulatorError(
                 f"producer function {fn.resource!r} returned {result!r}; expected {{'sent': [ids], ...}}"

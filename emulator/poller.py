@@ -302,6 +302,12 @@ class Poller:
 
     def drain(self, consumers: list[ConsumerStats] | None = None) -> list[ConsumerStats]:
         """Poll every enabled mapping, round after round, until every mapped queue is empty."""
+        try:
+            return self._drain()
+        finally:
+            self.sandbox.flush_logs()
+
+    def _drain(self) -> list[ConsumerStats]:
         if not hasattr(self, "bound"):
             self.start()
         rounds = 0

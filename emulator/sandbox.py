@@ -41,6 +41,7 @@ from .errors import EmulatorError
 from .execution_roles import IamEnforcer
 
 # What the Lambda runtime owns in a function's environment: never inherited from the emulator's process.
+LOG_EVENTS_PER_CALL = 1000  # well inside PutLogEvents' 10,000 events and 1 MB per call
 _SCRUBBED_PREFIXES = ("MESSAGING_", "POWERTOOLS_", "AWS_LAMBDA_", "_HANDLER", "LAMBDA_")
 
 
@@ -98,6 +99,9 @@ class FunctionSandbox:
         self._modules: dict[str, ModuleType] = {}
         self._roots: dict[str, Path] = {}
         self._sandboxes: dict[str, dict[str, ModuleType]] = {}
+        self._package_names: dict[str, frozenset[str]] = {}
+        self._log_streams: set[tuple[str, str]] = set()  # (group, stream) already created in the embedded AWS
+        self._pending_logs: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (group, stream) -> events
         self._tmp: tempfile.TemporaryDirectory | None = None
         self.iam = IamEnforcer(mocks)
         self._layer_roots: dict[str, Path] = {}  # layer ARN -> its python/ folder, unpacked
@@ -177,11 +181,13 @@ class FunctionSandbox:
             paths.append(str(root / "python"))
         return paths
 
-    def _package_modules(self, fn: Function) -> set[str]:
+    def _package_modules(self, fn: Function) -> frozenset[str]:
         """Top-level module names the function's package provides (they shadow anything else)."""
-        root = self._code_root(fn)
-        names = {p.stem for p in root.glob("*.py")}
-        names |= {p.parent.name for p in root.glob("*/__init__.py")}
+        names = self._package_names.get(fn.name)
+        if names is None:  # a package does not change during a run: list it once, not per invocation
+            root = self._code_root(fn)
+            names = frozenset({p.stem for p in root.glob("*.py")} | {p.parent.name for p in root.glob("*/__init__.py")})
+            self._package_names[fn.name] = names
         return names
 
     @contextlib.contextmanager
@@ -193,35 +199,30 @@ class FunctionSandbox:
         service = fn.environment.get(lambda_env.SERVICE_NAME) or "service_undefined"
         registry = logging.Logger.manager.loggerDict
 
-        def owned(key: str) -> bool:
-            return key.split(".", 1)[0] in names
+        submodules = tuple(f"{n}." for n in names)
+        loggers = (service, f"{service}.")
 
-        def owned_logger(key: str) -> bool:
-            return key == service or key.startswith(service + ".")
+        def take(table: dict[str, Any], prefixes: tuple[str, ...], exact: Any) -> dict[str, Any]:
+            """Remove and return the entries of ``table`` the function owns (inline tests: this runs per invocation)."""
+            keys = [k for k in table if k in exact or k.startswith(prefixes)]
+            return {k: table.pop(k) for k in keys}
 
-        saved = {k: v for k, v in sys.modules.items() if owned(k)}
-        for k in saved:
-            del sys.modules[k]
+        saved = take(sys.modules, submodules, names)
         sys.modules.update(self._sandboxes.setdefault(fn.name, {}))
-        saved_loggers = {k: v for k, v in registry.items() if owned_logger(k)}
-        for k in saved_loggers:
-            del registry[k]
+        saved_loggers = take(registry, loggers[1:], loggers[:1])
         registry.update(self._loggers.setdefault(fn.name, {}))
         try:
             yield
         finally:
-            self._sandboxes[fn.name] = {k: v for k, v in sys.modules.items() if owned(k)}
-            for k in [k for k in sys.modules if owned(k)]:
-                del sys.modules[k]
+            self._sandboxes[fn.name] = take(sys.modules, submodules, names)
             sys.modules.update(saved)
-            self._loggers[fn.name] = {k: v for k, v in registry.items() if owned_logger(k)}
-            for k in list(self._loggers[fn.name]):
-                del registry[k]
+            self._loggers[fn.name] = take(registry, loggers[1:], loggers[:1])
             registry.update(saved_loggers)
 
     def new_execution_environment(self, fn: Function) -> None:
         """Forget ``fn``'s loaded modules and logger: its next invocation is a cold start (new settings)."""
         self._modules.pop(fn.name, None)
+        self._package_names.pop(fn.name, None)
         self._sandboxes.pop(fn.name, None)
         self._loggers.pop(fn.name, None)
 
@@ -275,6 +276,7 @@ class FunctionSandbox:
             self.ship_logs(fn, sink.getvalue())
 
     def ship_logs(self, fn: Function, text: str) -> None:
+        """Record ``fn``'s log lines; they reach its log group in the embedded AWS at the next ``flush_logs``."""
         lines = [line for line in text.splitlines() if line.strip()]
         if not lines:
             return
@@ -282,24 +284,30 @@ class FunctionSandbox:
         if self.log_sink:
             for line in lines:
                 self.log_sink(fn.name, line)
-        try:
+        now = int(time.time() * 1000)
+        self._pending_logs.setdefault((fn.log_group, f"emulator/{fn.name}"), []).extend(
+            {"timestamp": now, "message": line} for line in lines
+        )
+
+    def flush_logs(self) -> None:
+        """Put the recorded lines into each function's log group: one call per batch, not per invocation."""
+        pending, self._pending_logs = self._pending_logs, {}
+        for (group, stream), events in pending.items():
             try:
-                self.logs.create_log_group(logGroupName=fn.log_group)
-            except self.logs.exceptions.ResourceAlreadyExistsException:
+                if (group, stream) not in self._log_streams:
+                    with contextlib.suppress(self.logs.exceptions.ResourceAlreadyExistsException):
+                        self.logs.create_log_group(logGroupName=group)
+                    with contextlib.suppress(self.logs.exceptions.ResourceAlreadyExistsException):
+                        self.logs.create_log_stream(logGroupName=group, logStreamName=stream)
+                    self._log_streams.add((group, stream))
+                for start in range(0, len(events), LOG_EVENTS_PER_CALL):
+                    self.logs.put_log_events(
+                        logGroupName=group,
+                        logStreamName=stream,
+                        logEvents=events[start : start + LOG_EVENTS_PER_CALL],
+                    )
+            except Exception:  # noqa: BLE001 - logs are a convenience, never fail a run over them
                 pass
-            stream = f"emulator/{fn.name}"
-            try:
-                self.logs.create_log_stream(logGroupName=fn.log_group, logStreamName=stream)
-            except self.logs.exceptions.ResourceAlreadyExistsException:
-                pass
-            now = int(time.time() * 1000)
-            self.logs.put_log_events(
-                logGroupName=fn.log_group,
-                logStreamName=stream,
-                logEvents=[{"timestamp": now, "message": line} for line in lines],
-            )
-        except Exception:  # noqa: BLE001 - logs are a convenience, never fail a run over them
-            pass
 
     def _handler(self, fn: Function) -> Callable[[Any, Any], Any]:
         module_name, _, attr = fn.handler.rpartition(".")
@@ -341,6 +349,7 @@ class FunctionSandbox:
             with self.iam.installed():
                 yield self
         finally:
+            self.flush_logs()
             sys.stdout = saved
             self._router = None
             if self._tmp is not None:
