@@ -6,7 +6,7 @@ package beside the example code folder, as Lambda's task root; cases run
 round-robin) of the time around the import statement, measured with
 time.perf_counter inside the process, so interpreter start-up is excluded.
 "With idempotency" sets MESSAGING_IDEMPOTENCY_TABLE, so the cold start also
-builds the Powertools idempotency guard (and its DynamoDB client).
+builds the Powertools idempotency guard (its DynamoDB client comes with the first envelope).
 """
 
 from __future__ import annotations

@@ -10,7 +10,10 @@ Table (what DynamoDBPersistenceLayer expects with its defaults):
 partition key `id` (String), no sort key, TTL enabled on attribute `expiration`.
 
 The consumer builds one `Guard` at cold start, only when idempotency is on, so
-Powertools idempotency loads only then.
+Powertools idempotency loads only then. The guard makes its DynamoDB client (and
+the persistence layer around it) on its first envelope, as every runtime client
+is made on first use: building a DynamoDB client loads its service model, which
+would otherwise more than double the consumer's import time.
 """
 
 from __future__ import annotations
@@ -44,22 +47,30 @@ class Guard:
             raise_on_no_idempotency_key=True,
             response_hook=_on_duplicate,
         )
-        store = DynamoDBPersistenceLayer(table_name=table, boto3_client=clients.client("dynamodb", region))
+        self._process = process
+        self._region, self._table, self._consumer = region, table, consumer
+        self._once: Callable[..., str | None] | None = None
+
+    def _guarded(self) -> Callable[..., str | None]:
+        store = DynamoDBPersistenceLayer(table_name=self._table, boto3_client=clients.client("dynamodb", self._region))
+        process = self._process
 
         @idempotent_function(
             data_keyword_argument="envelope",
             persistence_store=store,
             config=self.config,
-            key_prefix=f"messaging.{consumer}",
+            key_prefix=f"messaging.{self._consumer}",
         )
         def once(*, envelope: dict) -> None:
             process(envelope)
 
-        self._once = once
+        return once
 
     def register_lambda_context(self, context: Any) -> None:
         """In-progress records expire with the invocation's deadline."""
         self.config.register_lambda_context(context)
 
     def __call__(self, envelope: dict) -> str | None:
+        if self._once is None:
+            self._once = self._guarded()
         return self._once(envelope=envelope)
