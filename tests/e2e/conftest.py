@@ -1,7 +1,8 @@
 """Fixtures for the end-to-end tests (helpers live in e2e_support.py).
 
 Runs are cached per session (``emulate``), so a configuration several tests
-look at is played once.
+look at is played once. Each run goes through ``emulator.Stack``, the API the
+README offers teams for their own suites: deploy, publish, drain, report.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ def emulate(tmp_path_factory) -> Callable[..., dict]:
             return cache[key]
         directory = tmp_path_factory.mktemp("stack")
         stack_file = write_stack(directory, consumers, topology, **options)
-        report = emulator.run(
-            stack=STACK, stack_file=stack_file, messages=messages, program_transform=program_transform, details=True
-        )
+        with emulator.Stack(STACK, stack_file=stack_file, program_transform=program_transform) as stack:
+            stack.publish(messages)
+            stack.drain()
+            report = stack.report(details=True)
         if program_transform is None:
             cache[key] = report
         return report
