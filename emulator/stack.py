@@ -9,8 +9,9 @@ Entering deploys the real program (``__main__.py`` under Pulumi's mock
 runtime) into a fresh embedded AWS and checks its routes as AWS would;
 ``publish`` invokes the producer function once with the envelopes (as one
 Lambda invocation), ``publish_from`` invokes one of the team's own producers
-with an event, ``drain`` plays the Lambda service until every mapped
-queue is empty; the queries read what happened so far.  Leaving tears the
+with an event; while either sends, the Lambda service polls the queues, as
+in AWS (``emulator.interleave``); ``drain`` plays the Lambda service until
+every mapped queue is empty; the queries read what happened so far.  Leaving tears the
 embedded AWS down.  ``emulator.run`` is this with one publish and one drain.
 """
 
@@ -24,6 +25,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from .aws import AwsMocks, ProgramTransform, aws_semantics
 from .errors import EmulatorError
+from .interleave import PollWhileSending
 from .lambda_service import LambdaService
 from .messages import validate_messages
 from .poller import ConsumerStats
@@ -122,6 +124,7 @@ class Stack:
             self.service = LambdaService(self.mocks, self.root, log_sink=self.log_sink)
             self.warnings += self.service.poller.mapping_warnings()
             self.consumers: list[ConsumerStats] = self.service.poller.start()
+            self._polling = stack.enter_context(PollWhileSending(self.service).installed())
             stack.enter_context(self.service.running())
             self._exit = stack.pop_all()
         return self
@@ -140,7 +143,8 @@ class Stack:
         """Invoke the producer once with ``envelopes``; return the ids it sent."""
         self._running()
         validate_messages(envelopes)
-        produced = self.service.produce(json.loads(json.dumps(envelopes)))  # the handlers get their own copy
+        with self._polling.sending(self.service.producer()):
+            produced = self.service.produce(json.loads(json.dumps(envelopes)))  # the handlers get their own copy
         return self._sent(produced)
 
     def publish_from(self, producer: str, event: Any) -> list[str]:
@@ -152,7 +156,9 @@ class Stack:
             known = ", ".join(sorted(producers)) or "none"
             raise EmulatorError(f"producer {producer!r} is not in messaging:producers; producers: {known}")
         fn = self.service.sandbox.function(producers[producer]["function"])
-        return self._sent(self.service.produce([], fn, json.loads(json.dumps(event))))  # JSON, as Invoke passes it
+        with self._polling.sending(fn):
+            produced = self.service.produce([], fn, json.loads(json.dumps(event)))  # JSON, as Invoke passes it
+        return self._sent(produced)
 
     def _sent(self, produced: dict[str, Any]) -> list[str]:
         sent = [str(i) for i in produced["sent"]]
