@@ -291,6 +291,8 @@ class Messaging(pulumi.ComponentResource):
 
         # Last, the producers (built-in, then the team's), pointed at the new channel once every route of
         # both topologies exists; each is granted exactly what the publish policy grants.
+        schemas_json = config.event_schemas.producer_json() if config.event_schemas.documents else None
+
         def producer_args(**function: Any) -> ProducerComponentArgs:
             return ProducerComponentArgs(
                 channel=channels[0],
@@ -303,7 +305,7 @@ class Messaging(pulumi.ComponentResource):
                 wait_for=topologies,
                 code_root=config.code_root,
                 layer_zip=config.layer_zip,
-                schemas_json=config.event_schemas.producer_json() if config.event_schemas.documents else None,
+                schemas_json=schemas_json,
                 **function,
             )
 
@@ -372,7 +374,7 @@ class Messaging(pulumi.ComponentResource):
         )
         self.publish_policy_arn = publish_policy.arn
         self.publisher_environment = pulumi.Output.all(
-            **publisher_environment(channels[0], source=config.source, fifo=config.fifo),
+            **publisher_environment(channels[0], source=config.source, fifo=config.fifo, schemas_json=schemas_json),
             **{lambda_env.REGION: config.region},
         )
         self.register_outputs(

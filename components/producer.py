@@ -21,13 +21,16 @@ from components.lambda_function import FunctionSpec, create_function
 from components.topologies.base import Channel
 
 
-def publisher_environment(channel: Channel, *, source: str, fifo: bool) -> dict[str, pulumi.Input[str]]:
-    """The variables `handlers.publisher.publish` reads to send into `channel`."""
+def publisher_environment(
+    channel: Channel, *, source: str, fifo: bool, schemas_json: str | None = None
+) -> dict[str, pulumi.Input[str]]:
+    """The variables `handlers.publisher.publish` reads to send into `channel` (and check the event schemas)."""
     return {
         lambda_env.CHANNEL: channel.kind,
         lambda_env.TARGET: channel.target,
         lambda_env.DEFAULT_SOURCE: source,
         lambda_env.FIFO: lambda_env.flag(fifo),
+        **({lambda_env.SCHEMAS: schemas_json} if schemas_json is not None else {}),
     }
 
 

@@ -20,18 +20,22 @@ ORDERS = [
 ]
 
 
+def _outside_publisher(stack: Stack, monkeypatch: pytest.MonkeyPatch):
+    """``handlers.publisher`` imported as the team's service imports it, with only the publisherEnvironment."""
+    for key in [k for k in os.environ if k.startswith(("MESSAGING_", "POWERTOOLS_"))]:
+        monkeypatch.delenv(key)
+    for key, value in stack.exports["publisherEnvironment"].items():
+        monkeypatch.setenv(key, value)
+    for name in [m for m in sys.modules if m == "handlers" or m.startswith("handlers.")]:
+        monkeypatch.delitem(sys.modules, name)  # the service's own process: a fresh import reads its settings
+    return importlib.import_module("handlers.publisher")
+
+
 @pytest.mark.parametrize("topology", ["fanout", "eventbridge", "point-to-point"])
 def test_a_service_with_the_publisher_environment_reaches_the_consumers_the_routing_selects(topology, monkeypatch):
     consumers = [AUDIT] if topology == "point-to-point" else [INVENTORY, AUDIT]
     with Stack("e2e", config={"aws:region": REGION, "topology": topology, "consumers": consumers}) as stack:
-        environment = stack.exports["publisherEnvironment"]
-        for key in [k for k in os.environ if k.startswith(("MESSAGING_", "POWERTOOLS_"))]:
-            monkeypatch.delenv(key)
-        for key, value in environment.items():
-            monkeypatch.setenv(key, value)
-        for name in [m for m in sys.modules if m == "handlers" or m.startswith("handlers.")]:
-            monkeypatch.delitem(sys.modules, name)  # the service's own process: a fresh import reads its settings
-        publisher = importlib.import_module("handlers.publisher")
+        publisher = _outside_publisher(stack, monkeypatch)
 
         result = publisher.publish(ORDERS)
 
@@ -40,3 +44,18 @@ def test_a_service_with_the_publisher_environment_reaches_the_consumers_the_rout
         assert stack.processed("audit") == ["created", "shipped"]
         if topology != "point-to-point":
             assert stack.processed("inventory") == ["created"]
+
+
+def test_a_service_publishing_data_that_breaks_its_types_schema_is_refused_and_nothing_is_sent(monkeypatch):
+    config = {
+        "aws:region": REGION,
+        "topology": "eventbridge",
+        "consumers": [AUDIT],
+        "schemas": {"types": {"OrderCreated": "tests/unit/schemas/order-created.json"}},
+    }
+    with Stack("e2e", config=config) as stack:
+        publisher = _outside_publisher(stack, monkeypatch)
+        with pytest.raises(publisher.envelopes.EnvelopeError, match=r"messages\[1\]\.data.*customerAddress"):
+            publisher.publish([ORDERS[1], {"id": "bad", "type": "OrderCreated", "data": {"orderId": "o-2"}}])
+        stack.drain()
+        assert stack.processed("audit") == []

@@ -4,6 +4,7 @@ the stack (`publishPolicyArn`, `publisherEnvironment`); bad entries refused befo
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -270,3 +271,16 @@ def test_a_bad_producer_is_refused_with_key_value_and_what_is_allowed_and_nothin
     assert isinstance(error, ConfigError)
     assert str(error) == "invalid stack config: " + expected.replace("{root}", str(team))
     assert deployment.registrations == []
+
+
+def test_the_publisher_environment_carries_the_event_schemas_the_producer_checks():
+    schemas = {"types": {"OrderCreated": "tests/unit/schemas/order-created.json"}}
+    deployment = run_program(stack_config("fanout", schemas=schemas))
+    builtin_env = deployment.named("producer-function").inputs["environment"]["variables"]
+    published = deployment.registered_outputs("messaging")["publisher_environment"]
+    assert published["MESSAGING_SCHEMAS"] == builtin_env["MESSAGING_SCHEMAS"]
+    assert json.loads(published["MESSAGING_SCHEMAS"])["OrderCreated"]["required"] == [
+        "orderId",
+        "customerName",
+        "customerAddress",
+    ]
