@@ -46,12 +46,22 @@ _FAKE_AWS_ENV = {
 _REMOVED_AWS_ENV = ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL")
 
 
+def _is_project(folder: Path) -> bool:
+    return (folder / "Pulumi.yaml").is_file() and (folder / "__main__.py").is_file()
+
+
 def default_project_dir() -> Path:
-    """The current folder when it is a Pulumi project (as for the Pulumi CLI), else this repository."""
+    """The current folder when it is a Pulumi project (as for the Pulumi CLI), else this repository
+    (when the emulator runs from a checkout; an installed package has no project of its own)."""
     cwd = Path.cwd()
-    if (cwd / "Pulumi.yaml").is_file() and (cwd / "__main__.py").is_file():
+    if _is_project(cwd):
         return cwd
-    return PROJECT_DIR
+    if _is_project(PROJECT_DIR):
+        return PROJECT_DIR
+    raise EmulatorError(
+        f"no Pulumi project in {cwd} (it needs Pulumi.yaml and __main__.py): run from the project's folder "
+        "or pass its folder (project_dir=..., --project-dir)"
+    )
 
 
 @contextlib.contextmanager

@@ -1,5 +1,6 @@
 """The repository as a package another Pulumi program depends on: pip installs it from a path,
-and a second program that only imports it declares its own consumers in code."""
+a second program that only imports it declares its own consumers in code, and that program's own
+test runs it in the package's emulator."""
 
 import json
 import re
@@ -53,7 +54,17 @@ print(json.dumps({{
 def installed(tmp_path_factory):
     # Built from a copy, so the build leaves nothing in the checkout (setuptools builds in the source tree).
     source = tmp_path_factory.mktemp("source")
-    for name in ("pyproject.toml", "README.md", "requirements.txt", "components", "handlers"):
+    for name in (
+        "pyproject.toml",
+        "README.md",
+        "requirements.txt",
+        "requirements-emulator.txt",
+        "requirements-ops.txt",
+        "components",
+        "handlers",
+        "emulator",
+        "ops",
+    ):
         path = ROOT / name
         if path.is_dir():
             shutil.copytree(path, source / name, ignore=shutil.ignore_patterns("__pycache__"))
@@ -81,19 +92,25 @@ def installed(tmp_path_factory):
     return site
 
 
-def test_pip_installs_the_components_and_the_handlers_they_deploy_and_nothing_else(installed):
+def test_pip_installs_the_components_the_handlers_the_emulator_and_ops_and_nothing_else(installed):
     top = {p.name for p in installed.iterdir() if not p.name.endswith((".dist-info", ".egg-info"))}
-    assert {"components", "handlers"} <= top
-    assert not top & {"tests", "emulator", "benchmarks", "ops"}
+    assert {"components", "handlers", "emulator", "ops"} <= top
+    assert not top & {"tests", "benchmarks", "app"}
     assert (installed / "components" / "topologies" / "fanout.py").is_file()
+    assert (installed / "emulator" / "README.md").is_file()
 
 
-def test_the_installed_package_depends_on_exactly_the_pins_in_requirements_txt(installed):
+def test_the_installed_package_depends_on_the_pins_and_its_extras_on_their_own_pins(installed):
     (metadata,) = installed.glob("*.dist-info/METADATA")
-    required = sorted(
-        line.split(":", 1)[1].strip() for line in metadata.read_text().splitlines() if line.startswith("Requires-Dist:")
-    )
-    assert required == sorted(pins(ROOT / "requirements.txt"))
+    required: dict[str | None, list[str]] = {}
+    for line in metadata.read_text().splitlines():
+        if line.startswith("Requires-Dist:"):
+            requirement, _, marker = line.split(":", 1)[1].strip().partition(";")
+            extra = re.search(r'extra == "(\w+)"', marker)
+            required.setdefault(extra.group(1) if extra else None, []).append(requirement.strip())
+    assert sorted(required[None]) == sorted(pins(ROOT / "requirements.txt"))
+    for extra in ("emulator", "ops"):
+        assert sorted(required[extra]) == sorted(pins(ROOT / f"requirements-{extra}.txt"))
 
 
 def pins(path):
@@ -102,15 +119,19 @@ def pins(path):
 
 def test_every_version_is_pinned_once_and_the_dev_requirements_include_the_package_pins():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["dynamic"] == ["dependencies"] and "dependencies" not in project
+    assert project["dynamic"] == ["dependencies", "optional-dependencies"] and "dependencies" not in project
     dev = (ROOT / "requirements-dev.txt").read_text()
-    assert re.search(r"^-r requirements.txt$", dev, re.M)
-    runtime, tools = pins(ROOT / "requirements.txt"), pins(ROOT / "requirements-dev.txt")
+    for included in ("requirements.txt", "requirements-emulator.txt", "requirements-ops.txt"):
+        assert re.search(rf"^-r {included}$", dev, re.M)
+    runtime = [*pins(ROOT / "requirements.txt"), *pins(ROOT / "requirements-emulator.txt")]
+    runtime += pins(ROOT / "requirements-ops.txt")
+    tools = pins(ROOT / "requirements-dev.txt")
     names = [re.split(r"[\[=]", line)[0].lower() for line in runtime + tools]
     assert len(names) == len(set(names)), "a package is pinned twice"
     assert all("==" in line for line in runtime + tools)
     makefile = (ROOT / "Makefile").read_text()
-    assert "-r requirements-dev.txt" in makefile and "requirements.txt requirements-dev.txt" in makefile
+    assert "-r requirements-dev.txt" in makefile
+    assert "requirements.txt requirements-emulator.txt requirements-ops.txt requirements-dev.txt" in makefile
 
 
 def test_a_second_program_that_only_imports_the_package_declares_two_consumers_in_code(installed, tmp_path):
@@ -140,6 +161,50 @@ def test_a_second_program_that_only_imports_the_package_declares_two_consumers_i
     # A new program has no earlier stack to keep: no aliases, and its tags name its own project.
     assert all(r["aliases"] == [] for r in report["resources"])
     assert by_name["shop-inventory-queue"]["inputs"]["tags"]["project"] == "shop"
+
+
+# The second program's own test, in a fresh interpreter that sees the installed package (and the virtualenv's
+# moto, as the `emulator` extra installs it), not this checkout.
+TEAM_TEST = """
+import json, sys
+sys.path[:0] = [{site!r}]
+import emulator
+assert emulator.__file__.startswith({site!r}), emulator.__file__
+config = {{"aws:region": {region!r}}}
+with emulator.Stack("dev", config=config) as stack:
+    stack.publish([{{"id": "o-1", "type": "OrderCreated", "data": {{"orderId": "o-1", "customerName": "Ada",
+                                                                  "customerAddress": "1 Way"}}}},
+                   {{"id": "o-2", "type": "OrderShipped", "data": {{"orderId": "o-2", "customerName": "Ada",
+                                                                  "customerAddress": "1 Way"}}}}])
+    stack.drain()
+    processed = {{c: stack.processed(c) for c in ("inventory", "analytics")}}
+print(json.dumps(processed))
+"""
+
+
+def test_a_team_program_tests_its_routing_with_the_installed_emulator(installed, tmp_path):
+    program = tmp_path / "shop-infra"
+    (program / "app").mkdir(parents=True)
+    (program / "__main__.py").write_text(SECOND_PROGRAM)
+    (program / "Pulumi.yaml").write_text("name: shop\nruntime: python\n")
+    (program / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    shutil.copy(ROOT / "app" / "orders.py", program / "app" / "orders.py")
+    test = TEAM_TEST.format(site=str(installed), region=REGION)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(test)], cwd=program, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.splitlines()[-1]) == {"inventory": ["o-1"], "analytics": ["o-1", "o-2"]}
+
+
+def test_the_installed_emulator_outside_a_project_says_where_it_looked(installed, tmp_path):
+    test = f"import sys; sys.path[:0] = [{str(installed)!r}]; import emulator; emulator.Stack('dev').__enter__()"
+    result = subprocess.run([sys.executable, "-c", test], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"emulator.errors.EmulatorError: no Pulumi project in {tmp_path} (it needs Pulumi.yaml and __main__.py): "
+        "run from the project's folder or pass its folder (project_dir=..., --project-dir)"
+    )
 
 
 def test_two_messaging_components_in_one_program_never_collide():
