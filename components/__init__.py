@@ -1,8 +1,8 @@
 """Infrastructure for the messaging system (docs/architecture.md).
 
-    from components import ConsumerArgs, Messaging, MessagingArgs, ProducerArgs
+    from components import ConsumerArgs, Messaging, MessagingArgs, ProducerArgs, ScheduleArgs
 
-The four names load on first use, so `components.defaults` and the pure
+The five names load on first use, so `components.defaults` and the pure
 modules stay importable without loading the AWS provider SDK.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from components.messaging import ConsumerArgs, Messaging, MessagingArgs, ProducerArgs
+    from components.messaging import ConsumerArgs, Messaging, MessagingArgs, ProducerArgs, ScheduleArgs
 
-__all__ = ["ConsumerArgs", "Messaging", "MessagingArgs", "ProducerArgs"]
+__all__ = ["ConsumerArgs", "Messaging", "MessagingArgs", "ProducerArgs", "ScheduleArgs"]
 
 
 def __getattr__(name: str) -> Any:

@@ -23,6 +23,7 @@ import pulumi
 from components import defaults, layer, team_code
 from components.routing import show_value as _show
 from components.routing import validate_match
+from components.schedule_config import ScheduleConfig, parse_schedules
 from components.schema_files import Schemas, parse_schemas
 
 NAMESPACE = "messaging"  # the project name: config keys are `messaging:<key>`
@@ -113,6 +114,7 @@ class StackConfig:
     layer_zip: Path | None = None  # the code folder's requirements as a layer zip, when it has any
     schemas: Mapping[str, Any] | None = None  # as given; the files it names are read into event_schemas
     event_schemas: Schemas = field(default_factory=Schemas)
+    schedules: tuple[ScheduleConfig, ...] = ()  # envelopes the producer publishes on a schedule
 
     @property
     def tags(self) -> dict[str, str]:
@@ -145,6 +147,7 @@ STACK_KEYS: dict[str, tuple[str, Any]] = {
     "consumers": ("get_object", None),
     "producers": ("get_object", defaults.PRODUCERS),
     "schemas": ("get_object", None),
+    "schedules": ("get_object", defaults.SCHEDULES),
 }
 
 # Per-consumer keys in `messaging:consumers[i]` -> default.
@@ -316,6 +319,15 @@ def parse_stack_config(
     event_schemas = parse_schemas(
         values["schemas"], key=f"{NAMESPACE}:schemas", base=project_dir, topology=topology, errors=errors
     )
+    schedules = ()
+    if values["schedules"] is not _REPORTED:
+        schedules = parse_schedules(
+            values["schedules"],
+            key=f"{NAMESPACE}:schedules",
+            default_source=source,
+            schemas=event_schemas.documents,
+            errors=errors,
+        )
     if isinstance(queue_retention, int):
         _check_message_age_alarms(consumers, queue_retention * defaults.SECONDS_PER_DAY, errors)
     layer_zip = None
@@ -353,6 +365,7 @@ def parse_stack_config(
         layer_zip=layer_zip,
         schemas=values["schemas"],
         event_schemas=event_schemas,
+        schedules=schedules,
     )
 
 

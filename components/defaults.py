@@ -27,6 +27,7 @@ RESERVED_NAMES = (
     "fanout",
     "eventbridge",
     "eventbridge-delivery",  # its -dlq, -dlq-policy and -dlq-alarm are the EventBridge delivery DLQ's names
+    "schedules",  # the schedules component: schedules-dlq, schedules-role, ...
 )
 
 # --- Consumer tuning (per consumer) ----------------------------------------
@@ -179,3 +180,15 @@ SCHEMA_NAME_PATTERN = (
     r"^[A-Za-z0-9@._-]{1,385}$"  # a type names its schema: letters, digits and @ . _ - (kept conservative)
 )
 SCHEMA_ENV_MAX_BYTES = 3072  # bytes: Lambda allows 4 KB for all variables; the rest is the producer's own
+
+# --- Schedules (messaging:schedules) -----------------------------------------
+SCHEDULES = ()  # scheduled envelopes: none unless configured
+SCHEDULE_NAME_PATTERN = r"^[0-9A-Za-z_.-]+$"  # EventBridge Scheduler's schedule-name characters
+SCHEDULE_NAME_MAX_LENGTH = 64  # chars: EventBridge Scheduler's limit on a schedule name
+SCHEDULE_CRON_YEARS = (1970, 2199)  # EventBridge Scheduler's cron year range
+SCHEDULE_RATE_UNITS = ("minute", "hour", "day")  # rate(1 <unit>) / rate(N <unit>s)
+# Filled from the invocation, so a scheduled envelope never carries them in config.
+SCHEDULE_RUNTIME_FIELDS = ("id", "time")
+SCHEDULE_MAX_EVENT_AGE_SECONDS = 3600  # s: a scheduled send that cannot reach the producer within the hour is late
+SCHEDULE_MAX_RETRY_ATTEMPTS = 10  # attempts: Scheduler's retries of a failed Invoke (AWS allows 0-185)
+SCHEDULE_ASYNC_RETRY_ATTEMPTS = 2  # attempts: Lambda's retries of a failed asynchronous producer run (AWS allows 0-2)

@@ -34,6 +34,8 @@ from components.event_schemas import EventSchemas, EventSchemasArgs
 from components.idempotency import IdempotencyArgs, IdempotencyStore
 from components.monitoring import Monitoring, MonitoringArgs
 from components.producer import Producer, ProducerComponentArgs, publish_policy_document, publisher_environment
+from components.schedule_config import KEYS as SCHEDULE_KEYS
+from components.schedules import Schedules, SchedulesArgs
 from components.stack_key import StackKey, StackKeyArgs
 from components.team_code import handler_string
 from components.topologies import TOPOLOGIES, Endpoint, EventBridgeArgs, FanoutArgs, RouteSpec, Topology, TopologyArgs
@@ -80,7 +82,21 @@ class ProducerArgs:
         return {key: getattr(self, _snake(key)) for key in PRODUCER_KEYS}
 
 
-_LISTS = ("consumers", "producers")  # keys whose items are args objects of their own
+@dataclass(frozen=True, kw_only=True)
+class ScheduleArgs:
+    """An envelope the producer publishes on a schedule. Fields are `messaging:schedules[i]` keys."""
+
+    name: str
+    schedule: str  # cron(...) or rate(...), as EventBridge Scheduler takes it
+    envelope: Mapping[str, Any]  # at least a type; id and time are filled at each run
+
+    def as_config(self) -> dict[str, Any]:
+        """The schedule as stack config spells it, for the one validator."""
+        return {key: getattr(self, key) for key in SCHEDULE_KEYS}
+
+
+_LISTS = ("consumers", "producers", "schedules")  # keys whose items are args objects of their own
+_ITEM_ARGS = {"consumers": ConsumerArgs, "producers": ProducerArgs, "schedules": ScheduleArgs}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,6 +106,7 @@ class MessagingArgs:
     topology: str = defaults.DEFAULT_TOPOLOGY
     consumers: Sequence[ConsumerArgs] | None = None  # required; None is refused as stack config refuses it
     producers: Sequence[ProducerArgs] = defaults.PRODUCERS  # the team's own publishing functions
+    schedules: Sequence[ScheduleArgs] = defaults.SCHEDULES  # envelopes published on a schedule
     previous_topology: str | None = None  # while switching: the topology that keeps delivering
     fifo: bool = defaults.FIFO
     raw_delivery: bool = defaults.RAW_DELIVERY
@@ -127,14 +144,19 @@ class MessagingArgs:
         producers = [
             ProducerArgs(**{f.name: getattr(p, f.name) for f in fields(ProducerArgs)}) for p in config.producers
         ]
+        schedules = [
+            ScheduleArgs(**{f.name: getattr(s, f.name) for f in fields(ScheduleArgs)}) for s in config.schedules
+        ]
         values = {_snake(key): getattr(config, _snake(key)) for key in STACK_KEYS if key not in _LISTS}
-        return cls(**values, consumers=consumers, producers=producers, region=config.region, **overrides)
+        return cls(
+            **values, consumers=consumers, producers=producers, schedules=schedules, region=config.region, **overrides
+        )
 
     def as_config(self) -> dict[str, Any]:
         """The args as stack config would spell them (camelCase keys), for the one validator."""
         raw = {key: getattr(self, _snake(key)) for key in STACK_KEYS if key not in _LISTS}
         # Anything but a list of args objects is left as it is, for the validator to name.
-        for key, kind in (("consumers", ConsumerArgs), ("producers", ProducerArgs)):
+        for key, kind in _ITEM_ARGS.items():
             items = getattr(self, key)
             raw[key] = (
                 [i.as_config() if isinstance(i, kind) else i for i in items]
@@ -170,6 +192,7 @@ class Messaging(pulumi.ComponentResource):
     producers: pulumi.Output[dict]
     publish_policy_arn: pulumi.Output[str]
     publisher_environment: pulumi.Output[dict]
+    schedules: pulumi.Output[dict]
 
     def __init__(self, name: str, args: MessagingArgs, opts: pulumi.ResourceOptions | None = None):
         config = args.stack_config()
@@ -320,6 +343,23 @@ class Messaging(pulumi.ComponentResource):
             )
             for p in config.producers
         }
+        schedules = None
+        if config.schedules:
+            schedules = Schedules(
+                f"{prefix}schedules",
+                SchedulesArgs(
+                    schedules=config.schedules,
+                    producer_function_name=producer.function_name,
+                    producer_function_arn=producer.function_arn,
+                    producer_role_name=producer.role_name,
+                    account_id=account_id,
+                    alarm_topic_arn=alarms.topic_arn,
+                    tags=tags,
+                    dlq_retention_days=config.dlq_retention_days,
+                    kms_key_arn=kms_key_arn,
+                ),
+                opts=child,
+            )
         # For publishers outside the stack (an ECS task, another stack): the same grant, attachable to any role.
         publish_policy = aws.iam.Policy(
             f"{prefix}publish-policy",
@@ -373,6 +413,12 @@ class Messaging(pulumi.ComponentResource):
             {name: pulumi.Output.all(function=p.function_name) for name, p in team_producers.items()}
         )
         self.publish_policy_arn = publish_policy.arn
+        self.schedules_component = schedules
+        self.schedules = (
+            pulumi.Output.all(group=schedules.group_name, dlqUrl=schedules.dlq_url, schedules=schedules.schedule_arns)
+            if schedules is not None
+            else pulumi.Output.from_input({})
+        )
         self.publisher_environment = pulumi.Output.all(
             **publisher_environment(channels[0], source=config.source, fifo=config.fifo, schemas_json=schemas_json),
             **{lambda_env.REGION: config.region},
@@ -390,6 +436,7 @@ class Messaging(pulumi.ComponentResource):
                 "producers": self.producers,
                 "publish_policy_arn": self.publish_policy_arn,
                 "publisher_environment": self.publisher_environment,
+                "schedules": self.schedules,
             }
         )
 

@@ -110,6 +110,7 @@ class Producer(pulumi.ComponentResource):
             depends_on=list(args.wait_for),
         )
         self.role_policy = fn.role_policy
+        self.role_name = fn.role.name  # for grants other components add (a schedule's dead-letter destination)
         self.function_name = fn.function.name
         self.function_arn = fn.function.arn
         self.register_outputs({"function_name": self.function_name, "function_arn": self.function_arn})

@@ -10,8 +10,10 @@ runtime) into a fresh embedded AWS and checks its routes as AWS would;
 ``publish`` invokes the producer function once with the envelopes (as one
 Lambda invocation), ``publish_from`` invokes one of the team's own producers
 with an event; while either sends, the Lambda service polls the queues, as
-in AWS (``emulator.interleave``); ``drain`` plays the Lambda service until
-every mapped queue is empty; the queries read what happened so far.  Leaving tears the
+in AWS (``emulator.interleave``); ``fire_schedule`` runs one of the stack's
+schedules (``messaging:schedules``) as EventBridge Scheduler would; ``drain``
+plays the Lambda service until every mapped queue is empty; the queries read
+what happened so far.  Leaving tears the
 embedded AWS down.  ``emulator.run`` is this with one publish and one drain.
 """
 
@@ -32,6 +34,7 @@ from .poller import ConsumerStats
 from .program import run_program
 from .report import build_report, check_accounting
 from .routes import BlockedRoute, enforce, ordering_warnings
+from .schedules import Firing, fire
 from .stackconfig import load_stack_config, project_name
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -117,6 +120,7 @@ class Stack:
         self.warnings: list[str] = []
         self.blocked: list[BlockedRoute] = []
         self.exports: dict[str, Any] = {}
+        self.fired: list[Firing] = []  # every fire_schedule, in order
         self._exit: contextlib.ExitStack | None = None
 
     # ------------------------------------------------------------ lifecycle
@@ -169,6 +173,38 @@ class Stack:
         with self._polling.sending(fn):
             produced = self.service.produce([], fn, json.loads(json.dumps(event)))  # JSON, as Invoke passes it
         return self._sent(produced)
+
+    def fire_schedule(self, name: str, *, at: str | None = None) -> list[str]:
+        """Run schedule ``name`` (a ``messaging:schedules`` name) once, as EventBridge Scheduler would: assume
+        its role, invoke the producer asynchronously with its input (``at``, e.g. ``2026-01-01T06:00:00Z``, is
+        the scheduled time; default now), retry a failed run and dead-letter it. Return the ids it sent
+        (none when it failed: ``fired[-1]`` says why, ``schedule_dead_letters()`` holds its record)."""
+        self._running()
+        with self._polling.sending(self.service.producer()):  # a schedule's target is the producer
+            firing = fire(self.mocks, self.service.sandbox, name, at=at)
+        self.fired.append(firing)
+        self.sent.extend(firing.sent)
+        if isinstance(firing.result, dict):
+            self.send_failed.extend(firing.result.get("failed") or [])
+        return list(firing.sent)
+
+    def schedule_dead_letters(self) -> list[dict[str, Any]]:
+        """What the schedules' DLQ holds: ``{"body": ..., "attributes": {...}}`` per failed scheduled send."""
+        self._running()
+        url = (self.exports.get("schedules") or {}).get("dlqUrl")
+        if not url:
+            return []
+        sqs = self.mocks.c["sqs"]
+        found = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        return [
+            {
+                "body": m["Body"],
+                "attributes": {k: v.get("StringValue") for k, v in (m.get("MessageAttributes") or {}).items()},
+            }
+            for m in found
+        ]
 
     def _sent(self, produced: dict[str, Any]) -> list[str]:
         sent = [str(i) for i in produced["sent"]]

@@ -140,6 +140,15 @@ class RecordingMocks(pulumi_mocks.Mocks):
         if typ == "aws:schemas/discoverer:Discoverer":
             did = f"events-event-bus-{_suffix(args.name)}"
             return did, {**inputs, "arn": f"arn:aws:schemas:{region}:{account}:discoverer/{did}"}
+        if typ == "aws:scheduler/scheduleGroup:ScheduleGroup":
+            arn = f"arn:aws:scheduler:{region}:{account}:schedule-group/{physical}"
+            return physical, {**inputs, "name": physical, "arn": arn}
+        if typ == "aws:scheduler/schedule:Schedule":
+            group = inputs.get("groupName", "default")
+            arn = f"arn:aws:scheduler:{region}:{account}:schedule/{group}/{physical}"
+            return f"{group}/{physical}", {**inputs, "name": physical, "arn": arn}
+        if typ == "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig":
+            return inputs["functionName"], dict(inputs)
         if typ == "aws:dynamodb/table:Table":
             return physical, {
                 **inputs,

@@ -23,12 +23,12 @@ import boto3
 import pulumi
 
 from ..errors import EmulatorError
-from . import cloudwatch, dynamodb, events, iam, invokes, kms, lambda_, schemas, sns, sqs
+from . import cloudwatch, dynamodb, events, iam, invokes, kms, lambda_, scheduler, schemas, sns, sqs
 from .base import Creator, Declared, ProgramTransform, Route
 from .lambda_ import Function, Mapping
 
-SERVICES = (sqs, sns, events, iam, cloudwatch, lambda_, dynamodb, kms, schemas)
-CLIENTS = ("sqs", "sns", "events", "iam", "logs", "cloudwatch", "dynamodb", "kms")
+SERVICES = (sqs, sns, events, iam, cloudwatch, lambda_, dynamodb, kms, schemas, scheduler)
+CLIENTS = ("sqs", "sns", "events", "iam", "logs", "cloudwatch", "dynamodb", "kms", "scheduler")
 
 
 def _creators() -> dict[str, Creator]:
@@ -72,6 +72,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.alarms: list[dict[str, Any]] = []  # {name, resource, kwargs}
         self.schema_registries: dict[str, dict[str, Any]] = {}  # name -> {arn, schemas: {name: {type, content}}}
         self.discoverers: dict[str, str] = {}  # discoverer id -> the bus ARN it reads
+        self.schedules: dict[str, dict[str, Any]] = {}  # schedule name -> {resource, arn, group}
+        self.async_configs: dict[str, dict[str, Any]] = {}  # function ARN -> {retries, on_failure}
 
     # ------------------------------------------------------------------ helpers
     def physical_name(self, typ: str, name: str, inputs: dict, *, fifo: bool = False, key: str = "name") -> str:
