@@ -356,6 +356,7 @@ class Messaging(pulumi.ComponentResource):
                     alarm_topic_arn=alarms.topic_arn,
                     tags=tags,
                     dlq_retention_days=config.dlq_retention_days,
+                    production=config.production,
                     kms_key_arn=kms_key_arn,
                 ),
                 opts=child,

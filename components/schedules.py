@@ -35,6 +35,7 @@ class SchedulesArgs:
     alarm_topic_arn: pulumi.Input[str]
     tags: Mapping[str, str]
     dlq_retention_days: int = defaults.DLQ_RETENTION_DAYS
+    production: bool = defaults.PRODUCTION  # the DLQ holds failure records: protected and retained
     kms_key_arn: pulumi.Input[str] | None = None
     max_event_age_seconds: int = defaults.SCHEDULE_MAX_EVENT_AGE_SECONDS
     max_retry_attempts: int = defaults.SCHEDULE_MAX_RETRY_ATTEMPTS
@@ -60,7 +61,14 @@ class Schedules(pulumi.ComponentResource):
         # A standard queue always: Scheduler and Lambda destinations refuse FIFO dead-letter queues.
         dlq = create_queue(
             f"{name}-dlq",
-            QueueSpec(retention_days=args.dlq_retention_days, fifo=False, kms_key_arn=args.kms_key_arn, tags=tags),
+            QueueSpec(
+                retention_days=args.dlq_retention_days,
+                fifo=False,
+                kms_key_arn=args.kms_key_arn,
+                tags=tags,
+                protect=args.production,
+                retain_on_delete=args.production,
+            ),
             parent=self,
         )
         # TLS only: the senders are this account's roles (Scheduler's and the producer's), allowed by their policies.
@@ -84,7 +92,7 @@ class Schedules(pulumi.ComponentResource):
             opts=child,
         )
         producer_grant = aws.iam.RolePolicy(
-            f"{name}-producer-dlq-policy",
+            f"{name}-producer-dead-letters",
             role=args.producer_role_name,
             policy=pulumi.Output.all(dlq.arn, args.kms_key_arn).apply(
                 lambda a: json.dumps(schedule_policies.producer_dead_letter_policy(dlq_arn=a[0], kms_key_arn=a[1]))

@@ -1,4 +1,4 @@
-"""``python -m emulator [--stack dev] [--topology T] [--messages FILE] [--count N] [--json]``,
+"""``python -m emulator [--stack dev] [--topology T] [--messages FILE | --count N | --fire-schedule NAME] [--json]``,
 and ``python -m emulator serve --stack NAME [--port P] [--outputs FILE] [--real-time]``."""
 
 from __future__ import annotations
@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--messages", metavar="FILE", help="envelopes to send: a JSON array, or JSON lines")
     src.add_argument("--count", type=int, metavar="N", help="send N generated demo orders (default: 12)")
+    src.add_argument(
+        "--fire-schedule",
+        action="append",
+        metavar="NAME",
+        help="instead of messages, run this messaging:schedules entry once as EventBridge Scheduler would (repeatable)",
+    )
     p.add_argument(
         "--project-dir",
         metavar="DIR",
@@ -107,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         return _serve_main(argv[1:])
     args = _parser().parse_args(argv)
     try:
-        if args.messages:
+        if args.fire_schedule:
+            messages = None
+        elif args.messages:
             messages = load_messages(args.messages)
         else:
             messages = demo_orders(args.count if args.count is not None else 12)
@@ -119,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             log_sink=sink,
             details=not args.json,
             project_dir=args.project_dir,
+            schedules=args.fire_schedule,
         )
     except AccountingError as exc:
         if args.debug:

@@ -28,6 +28,7 @@ def run(
     details: bool = False,
     producer: str | None = None,
     event: Any = None,
+    schedules: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run the program and its handlers offline; return the report (README: Emulator).
 
@@ -41,8 +42,10 @@ def run(
     ``details``: add a ``"details"`` key (delivered ids, invocation counts, routes).
     ``producer``: the name of one of ``messaging:producers`` to invoke with ``event``
     instead of the built-in producer with ``messages`` (see ``Stack.publish_from``).
+    ``schedules``: names of ``messaging:schedules`` entries to fire once each (in order)
+    instead of publishing ``messages`` (see ``Stack.fire_schedule``).
     """
-    if producer is None:
+    if producer is None and not schedules:
         if messages is None:
             messages = demo_orders(count if count is not None else 12)
         validate_messages(messages)
@@ -57,7 +60,10 @@ def run(
         program_transform=program_transform,
         log_sink=log_sink,
     ) as deployed:
-        if producer is None:
+        if schedules:
+            for name in schedules:
+                deployed.fire_schedule(name)
+        elif producer is None:
             deployed.publish(messages)
         else:
             deployed.publish_from(producer, event)

@@ -643,6 +643,7 @@ def test_the_reserved_names_are_exactly_the_names_whose_resources_the_stack_itse
         encryption="kms",
         idempotency=True,
         alarmEmail="ops@example.com",
+        schedules=[{"name": "nightly", "schedule": "rate(1 day)", "envelope": {"type": "ReportDue"}}],
     )
     stack_level, roles = _stack_level_names_and_consumer_roles(everything)
     stack_level |= _stack_level_names_and_consumer_roles(deploy("point-to-point"))[0]

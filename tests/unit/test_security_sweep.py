@@ -36,8 +36,16 @@ IDS = [
     for c in COMBINATIONS
 ]
 
+# Every combination also publishes an envelope on a schedule, so the sweep covers the schedules' resources.
+SCHEDULES = [
+    {"name": "nightly-report", "schedule": "cron(0 2 * * ? *)", "envelope": {"type": "ReportDue", "data": {}}},
+    {"name": "heartbeat", "schedule": "rate(5 minutes)", "envelope": {"type": "Heartbeat"}},
+]
+SCHEDULER = "scheduler.amazonaws.com"
+
 # Types AWS lets us tag, and must carry project / stack / topology.
 TAGGABLE = {
+    "aws:scheduler/scheduleGroup:ScheduleGroup",
     "aws:sqs/queue:Queue",
     "aws:sns/topic:Topic",
     "aws:cloudwatch/eventBus:EventBus",
@@ -66,7 +74,13 @@ def _deployment(topology, fifo, idempotency, encryption, production, previous_to
     options = {"previousTopology": previous_topology} if previous_topology else {}
     return run_program(
         stack_config(
-            topology, fifo=fifo, idempotency=idempotency, encryption=encryption, production=production, **options
+            topology,
+            fifo=fifo,
+            idempotency=idempotency,
+            encryption=encryption,
+            production=production,
+            schedules=SCHEDULES,
+            **options,
         )
     )
 
@@ -149,6 +163,14 @@ def test_every_service_principal_statement_is_scoped_to_exact_sources_of_this_pr
         if principal["Service"] == "cloudwatch.amazonaws.com":
             # Alarm ARNs do not exist before the alarms: scoped to this account's alarms.
             assert condition["ArnLike"]["aws:SourceArn"].endswith(f":{ACCOUNT}:alarm:*")
+        elif principal["Service"] == SCHEDULER:
+            # A schedule's role is assumed for the schedules of this stack's group only.
+            (group,) = [g.outputs["arn"] for g in d.of_type("aws:scheduler/scheduleGroup:ScheduleGroup")]
+            assert statement["Action"] == "sts:AssumeRole"
+            pattern = group.replace(":schedule-group/", ":schedule/") + "/*"
+            assert condition["ArnLike"] == {"aws:SourceArn": pattern}, (resource.name, condition)
+            scheduled = {s.outputs["arn"] for s in d.of_type("aws:scheduler/schedule:Schedule")}
+            assert len(scheduled) == len(SCHEDULES) and all(a.startswith(pattern[:-1]) for a in scheduled)
         else:
             sources = condition["ArnEquals"]["aws:SourceArn"]
             assert sources and set(sources) <= program_arns, (resource.name, sources)
@@ -186,6 +208,17 @@ def test_no_message_is_dropped_silently_every_delivery_path_has_a_dead_letter_qu
             "maximumRetryAttempts": defaults.EVENTBRIDGE_MAX_RETRY_ATTEMPTS,
         }
         dlq_arns.add(target.inputs["deadLetterConfig"]["arn"])
+    schedules = d.of_type("aws:scheduler/schedule:Schedule")
+    assert len(schedules) == len(SCHEDULES)
+    for schedule in schedules:
+        assert schedule.inputs["target"]["retryPolicy"] == {
+            "maximumEventAgeInSeconds": defaults.SCHEDULE_MAX_EVENT_AGE_SECONDS,
+            "maximumRetryAttempts": defaults.SCHEDULE_MAX_RETRY_ATTEMPTS,
+        }
+        dlq_arns.add(schedule.inputs["target"]["deadLetterConfig"]["arn"])
+    for config in d.of_type("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"):
+        # An asynchronous (scheduled) producer run that keeps failing goes to a DLQ too.
+        dlq_arns.add(config.inputs["destinationConfig"]["onFailure"]["destination"])
     assert dlq_arns <= queue_arns
     alarmed = {
         a.inputs["dimensions"]["QueueName"]
@@ -245,8 +278,9 @@ def test_in_production_every_queue_is_protected_and_retained(combo):
 def test_fifo_stacks_use_fifo_queues_for_consumers_and_a_fifo_topic_for_fanout(combo):
     options, d = combo
     for queue in d.of_type("aws:sqs/queue:Queue"):
-        if queue.name.endswith("-delivery-dlq"):
-            assert not queue.inputs.get("fifoQueue")  # EventBridge dead-letters only to standard queues
+        if queue.name.endswith("-delivery-dlq") or queue.name == "schedules-dlq":
+            # EventBridge, Scheduler and Lambda destinations dead-letter only to standard queues.
+            assert not queue.inputs.get("fifoQueue")
         else:
             assert bool(queue.inputs.get("fifoQueue")) is options["fifo"], queue.name
     for topic in d.of_type("aws:sns/topic:Topic"):
