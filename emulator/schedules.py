@@ -117,9 +117,10 @@ def fire(mocks: AwsMocks, sandbox: FunctionSandbox, name: str, *, at: str | None
         raw_input = raw_input.replace(keyword, value)
     trust, policies = _role_policies(mocks, target.get("RoleArn") or "")
     fn = next((f for f in mocks.functions if f.arn == target["Arn"]), None)
+    assumed = trust is not None and _can_assume(mocks, trust, schedule["Arn"])
     if trust is None:
         firing.error = f"Scheduler cannot assume {target.get('RoleArn')!r}: no such role"
-    elif not _can_assume(mocks, trust, schedule["Arn"]):
+    elif not assumed:
         firing.error = (
             f"the trust policy of {target['RoleArn']} does not let {SCHEDULER} assume it for {schedule['Arn']}"
         )
@@ -129,7 +130,8 @@ def fire(mocks: AwsMocks, sandbox: FunctionSandbox, name: str, *, at: str | None
         firing.error = f"function {target['Arn']} does not exist"
     if firing.error is not None:
         dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
-        if dlq and trust is not None and dlq in mocks.queues and _can_send(mocks, policies, dlq):
+        # The dead letter is sent with the execution role too: without the role, nothing is sent.
+        if dlq and assumed and dlq in mocks.queues and _can_send(mocks, policies, dlq):
             firing.dead_letter = _send(
                 mocks,
                 dlq,
