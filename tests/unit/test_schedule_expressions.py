@@ -76,7 +76,8 @@ INVALID = [
     ),
     (
         "cron(0 8 1 13 ? *)",
-        "cron field 4 (month) '13': not a value from 1 to 12 or JAN-DEC; use 1-12 or JAN-DEC with the wildcards , - * /",
+        "cron field 4 (month) '13': not a value from 1 to 12 or JAN-DEC; use 1-12 or JAN-DEC with the wildcards "
+        ", - * /",
     ),
     (
         "cron(0 8 ? * 0 *)",
