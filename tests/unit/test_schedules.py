@@ -430,3 +430,49 @@ def test_the_policies_are_pure_functions_of_their_arns():
         (["lambda:InvokeFunction"], ["arn:f"]),
         (["sqs:SendMessage"], ["arn:q"]),
     ]
+
+
+def test_schedules_alone_name_every_child_after_the_component_and_parent_it():
+    from pulumi_harness import build_under_mocks
+
+    from components.schedule_config import ScheduleConfig
+    from components.schedules import Schedules, SchedulesArgs
+
+    function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:publisher"
+
+    def build():
+        Schedules(
+            "timers",
+            SchedulesArgs(
+                schedules=[ScheduleConfig(name="tick", schedule="rate(1 minute)", envelope={"type": "Tick"})],
+                producer_function_name="publisher",
+                producer_function_arn=function_arn,
+                producer_role_name="publisher-role",
+                account_id=ACCOUNT,
+                alarm_topic_arn=f"arn:aws:sns:{REGION}:{ACCOUNT}:alarms",
+                tags={"team": "shop"},
+                production=True,
+            ),
+        )
+
+    d = build_under_mocks(build)
+    (component,) = d.of_type("messaging:schedules:Schedules")
+    children = {r.name: r for r in d.registrations if r.parent == component.urn}
+    assert set(children) == {
+        "timers-group",
+        "timers-dlq",
+        "timers-dlq-policy",
+        "timers-role",
+        "timers-role-policy",
+        "timers-producer-dead-letters",
+        "timers-producer-async",
+        "timers-schedule-tick",
+        "timers-dlq-alarm",
+    }
+    assert children["timers-schedule-tick"].inputs["target"]["arn"] == function_arn
+    assert children["timers-producer-async"].inputs["functionName"] == "publisher"
+    assert children["timers-producer-dead-letters"].inputs["role"] == "publisher-role"
+    assert (children["timers-dlq"].protect, children["timers-dlq"].retain_on_delete) == (True, True)
+    assert d.registered_outputs("timers")["schedule_arns"] == {
+        "tick": f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/{children['timers-group'].outputs['name']}/tick"
+    }
