@@ -2,7 +2,7 @@
 
 ``AwsMocks`` (``dispatch.py``) hands every resource to its service's module
 (``sqs``, ``sns``, ``events``, ``iam``, ``cloudwatch``, ``lambda_``,
-``dynamodb``, ``kms``; each lists the types it creates in ``RESOURCES``) and
+``dynamodb``, ``kms``, ``schemas``, ``scheduler``; each lists the types it creates in ``RESOURCES``) and
 answers invokes (``invokes.py``).  ``aws_semantics()`` installs, for the
 length of a run, the moto extensions that make the services answer as AWS
 does where moto differs (each service module documents its own).
