@@ -146,7 +146,10 @@ def fire(mocks: AwsMocks, sandbox: FunctionSandbox, name: str, *, at: str | None
             )
         return firing
     firing.invoked = True
-    _run_async(mocks, sandbox, fn, json.loads(raw_input), firing)
+    try:
+        _run_async(mocks, sandbox, fn, json.loads(raw_input), firing)
+    finally:
+        sandbox.flush_logs()  # the runs' log lines, to the function's log group
     return firing
 
 
