@@ -28,6 +28,7 @@ RESERVED_NAMES = (
     "eventbridge",
     "eventbridge-delivery",  # its -dlq, -dlq-policy and -dlq-alarm are the EventBridge delivery DLQ's names
     "schedules",  # the schedules component: schedules-dlq, schedules-role, ...
+    "schemas",  # the event schemas component: schemas-registry and one schemas-<type> per event type
 )
 
 # --- Consumer tuning (per consumer) ----------------------------------------

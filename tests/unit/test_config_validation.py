@@ -644,6 +644,7 @@ def test_the_reserved_names_are_exactly_the_names_whose_resources_the_stack_itse
         idempotency=True,
         alarmEmail="ops@example.com",
         schedules=[{"name": "nightly", "schedule": "rate(1 day)", "envelope": {"type": "ReportDue"}}],
+        schemas={"discovery": True, "types": {"OrderCreated": "tests/unit/schemas/order-created.json"}},
     )
     stack_level, roles = _stack_level_names_and_consumer_roles(everything)
     stack_level |= _stack_level_names_and_consumer_roles(deploy("point-to-point"))[0]
