@@ -65,6 +65,14 @@ class ConsumerConfig:
     max_receive_count: int
     processor: str
     max_message_age_seconds: int | None = defaults.MAX_MESSAGE_AGE_SECONDS  # None: see message_age_alarm_seconds
+    delivery: str = defaults.DELIVERY  # queue | direct
+    maximum_retry_attempts: int | None = defaults.MAXIMUM_RETRY_ATTEMPTS  # eventbridge target retries; None: default
+    maximum_event_age_in_seconds: int | None = defaults.MAXIMUM_EVENT_AGE_SECONDS
+
+    @property
+    def direct(self) -> bool:
+        """SNS or EventBridge invokes the function itself: no queue, no event source mapping."""
+        return self.delivery == defaults.DELIVERY_DIRECT
 
     @property
     def visibility_timeout_seconds(self) -> int:
@@ -162,7 +170,13 @@ CONSUMER_KEYS: dict[str, Any] = {
     "maxReceiveCount": defaults.MAX_RECEIVE_COUNT,
     "processor": defaults.PROCESSOR,
     "maxMessageAgeSeconds": defaults.MAX_MESSAGE_AGE_SECONDS,
+    "delivery": defaults.DELIVERY,
+    "maximumRetryAttempts": defaults.MAXIMUM_RETRY_ATTEMPTS,
+    "maximumEventAgeInSeconds": defaults.MAXIMUM_EVENT_AGE_SECONDS,
 }
+
+# Keys that tune the queue and its event source mapping: a direct consumer has neither.
+QUEUE_ONLY_KEYS = ("batchSize", "batchingWindowSeconds", "maxConcurrency", "maxReceiveCount", "maxMessageAgeSeconds")
 
 # Per-producer keys in `messaging:producers[i]` -> default.
 PRODUCER_KEYS: dict[str, Any] = {
@@ -312,7 +326,9 @@ def parse_stack_config(
     code, code_error = team_code.resolve(project_dir, values["codePath"], f"{NAMESPACE}:codePath")
     if code_error:
         errors.append(code_error)
-    consumers = _parse_consumers(values["consumers"], topology=topology, fifo=fifo, code=code, errors=errors)
+    consumers = _parse_consumers(
+        values["consumers"], topology=topology, previous=previous, fifo=fifo, code=code, errors=errors
+    )
     _check_quotas(values["consumers"], kinds={topology, previous}, fifo=fifo, region=region, errors=errors)
     producers = _parse_producers(values["producers"], consumers=consumers, code=code, errors=errors)
     # Schema files are named relative to the project directory, like codePath.
@@ -370,7 +386,7 @@ def parse_stack_config(
 
 
 def _parse_consumers(
-    raw: Any, *, topology: Any, fifo: Any, code: team_code.CodeFolder | None, errors: list[str]
+    raw: Any, *, topology: Any, previous: Any, fifo: Any, code: team_code.CodeFolder | None, errors: list[str]
 ) -> tuple[ConsumerConfig, ...]:
     key = f"{NAMESPACE}:consumers"
     if raw is _REPORTED:
@@ -481,6 +497,16 @@ def _parse_consumers(
                 defaults.RETENTION_DAYS_RANGE[1] * defaults.SECONDS_PER_DAY,
             )
 
+        delivery = _check_delivery(check, path, values["delivery"], topology=topology, fifo=fifo, errors=errors)
+        retries, event_age = _check_retry_policy(check, path, values, kinds={topology, previous}, errors=errors)
+        if delivery == defaults.DELIVERY_DIRECT:
+            for key in QUEUE_ONLY_KEYS:
+                if values[key] != CONSUMER_KEYS[key]:
+                    errors.append(
+                        f"{path}.{key}: {_show(values[key])} is not allowed with delivery direct, where SNS or "
+                        "EventBridge invokes the function and there is no queue or event source mapping; remove the key"
+                    )
+
         consumers.append(
             ConsumerConfig(
                 name=name,
@@ -493,9 +519,55 @@ def _parse_consumers(
                 max_receive_count=max_receive,
                 processor=processor,
                 max_message_age_seconds=max_age,
+                delivery=delivery,
+                maximum_retry_attempts=retries,
+                maximum_event_age_in_seconds=event_age,
             )
         )
     return tuple(consumers)
+
+
+def _check_delivery(check: _Checker, path: str, value: Any, *, topology: Any, fifo: Any, errors: list[str]) -> Any:
+    """`direct` needs an ingress that invokes functions itself, and gives up order (no FIFO)."""
+    delivery = check.choice("delivery", value, defaults.DELIVERIES)
+    if delivery != defaults.DELIVERY_DIRECT:
+        return delivery
+    if topology == "point-to-point":
+        errors.append(
+            f"{path}.delivery: {_show(delivery)} under point-to-point, where the producer sends to the consumer's "
+            f"queue; use delivery queue, or topology {' or '.join(defaults.DIRECT_TOPOLOGIES)}"
+        )
+    elif fifo is True:
+        errors.append(
+            f"{path}.delivery: {_show(delivery)} with {NAMESPACE}:fifo true; a FIFO topic delivers only to FIFO "
+            "queues and an invoked function keeps no order; use delivery queue, or fifo false"
+        )
+    return delivery
+
+
+def _check_retry_policy(
+    check: _Checker, path: str, values: Mapping[str, Any], *, kinds: set[Any], errors: list[str]
+) -> tuple[Any, Any]:
+    """EventBridge target retries, in AWS's ranges; meaningless elsewhere, so refused there."""
+    keys = (
+        ("maximumRetryAttempts", defaults.EVENTBRIDGE_RETRY_ATTEMPTS_RANGE),
+        ("maximumEventAgeInSeconds", defaults.EVENTBRIDGE_EVENT_AGE_RANGE_SECONDS),
+    )
+    out = []
+    for key, (low, high) in keys:
+        value = values[key]
+        if value is None:
+            out.append(None)
+        elif "eventbridge" not in kinds:
+            errors.append(
+                f"{path}.{key}: {_show(value)} is not allowed without topology eventbridge; it sets how long "
+                "EventBridge retries delivering to the target (SNS retries Lambda and SQS deliveries with its own "
+                "AWS-managed policy, which a subscription cannot change); remove the key"
+            )
+            out.append(_REPORTED)
+        else:
+            out.append(check.integer(key, value, low, high))
+    return out[0], out[1]
 
 
 def _check_region(region: Any, errors: list[str]) -> None:
@@ -617,6 +689,8 @@ def _parse_producers(
 def _check_message_age_alarms(consumers: tuple[ConsumerConfig, ...], retention_seconds: int, errors: list[str]) -> None:
     """An age alarm at or past the queue's retention never fires: SQS deletes the message first."""
     for index, consumer in enumerate(consumers):
+        if consumer.direct:
+            continue  # no queue, no age alarm
         if not all(
             isinstance(v, int)
             for v in (consumer.timeout_seconds, consumer.max_receive_count, consumer.max_message_age_seconds or 0)

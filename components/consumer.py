@@ -2,6 +2,12 @@
 the shared consumer Lambda reading the queue through an event source mapping,
 and an alarm on the DLQ.
 
+A direct consumer (`delivery: direct`) has no queue and no mapping: SNS or
+EventBridge invokes its function asynchronously (the topology creates the
+subscription or target and the Lambda permission); its DLQ takes what the
+service could not deliver and, as the function's dead-letter queue, what still
+failed after Lambda's own retries.
+
 Consumers are built outside every topology component, with names and parents
 that never depend on the topology, so switching topology updates ingress and
 policies but never replaces a queue (a replaced queue loses its messages).
@@ -51,9 +57,9 @@ class Consumer(pulumi.ComponentResource):
 
     TYPE = "messaging:consumer:Consumer"
 
-    queue_url: pulumi.Output[str]
-    queue_arn: pulumi.Output[str]
-    queue_name: pulumi.Output[str]
+    queue_url: pulumi.Output[str] | None  # None for a direct consumer
+    queue_arn: pulumi.Output[str] | None
+    queue_name: pulumi.Output[str] | None
     dlq_url: pulumi.Output[str]
     dlq_arn: pulumi.Output[str]
     function_name: pulumi.Output[str]
@@ -72,23 +78,27 @@ class Consumer(pulumi.ComponentResource):
             "retain_on_delete": args.production,
         }
         self.dlq = create_queue(f"{name}-dlq", QueueSpec(retention_days=args.dlq_retention_days, **queues), self)
-        self.queue = create_queue(
-            f"{name}-queue",
-            QueueSpec(
-                retention_days=args.queue_retention_days,
-                visibility_timeout_seconds=cfg.visibility_timeout_seconds,
-                dead_letter_arn=self.dlq.arn,
-                max_receive_count=cfg.max_receive_count,
-                **queues,
-            ),
-            self,
-        )
         # Children of the consumer, never of a topology, so a switch updates them in place: during a
         # switch Pulumi would create a new policy and then delete the old one, wiping the queue's policy.
         sources = resolved_grants(args.grants)
+        self.queue: aws.sqs.Queue | None = None
+        self.event_source_mapping: aws.lambda_.EventSourceMapping | None = None
+        if not cfg.direct:
+            self.queue = create_queue(
+                f"{name}-queue",
+                QueueSpec(
+                    retention_days=args.queue_retention_days,
+                    visibility_timeout_seconds=cfg.visibility_timeout_seconds,
+                    dead_letter_arn=self.dlq.arn,
+                    max_receive_count=cfg.max_receive_count,
+                    **queues,
+                ),
+                self,
+            )
+        owned = [(self.queue, "queue"), (self.dlq, "dlq")] if self.queue is not None else [(self.dlq, "dlq")]
         self.policies = [
             create_queue_policy(f"{name}-{role}-policy", queue, account_id=args.account_id, grants=sources, parent=self)
-            for queue, role in ((self.queue, "queue"), (self.dlq, "dlq"))
+            for queue, role in owned
         ]
 
         environment: dict[str, pulumi.Input[str]] = {
@@ -113,10 +123,13 @@ class Consumer(pulumi.ComponentResource):
                 code_root=args.code_root,
                 layer_zip=args.layer_zip,
                 tags=tags,
+                # Direct: what still fails after Lambda's own retries goes to the consumer's DLQ.
+                dead_letter_arn=self.dlq.arn if cfg.direct else None,
             ),
             parent=self,
             role_policy=lambda log_group_arn: pulumi.Output.all(
-                self.queue.arn,
+                self.queue.arn if self.queue is not None else None,
+                self.dlq.arn if cfg.direct else None,
                 log_group_arn,
                 args.idempotency_table_arn,
                 args.kms_key_arn,
@@ -124,32 +137,43 @@ class Consumer(pulumi.ComponentResource):
                 lambda a: json.dumps(
                     policies.consumer_role_policy(
                         queue_arn=a[0],
-                        log_group_arn=a[1],
-                        table_arn=a[2],
-                        kms_key_arn=a[3],
+                        dead_letter_arn=a[1],
+                        log_group_arn=a[2],
+                        table_arn=a[3],
+                        kms_key_arn=a[4],
                     )
                 )
             ),
         )
         self.function = fn.function
         self.role_policy = fn.role_policy
-        self.event_source_mapping = aws.lambda_.EventSourceMapping(
-            f"{name}-event-source",
-            event_source_arn=self.queue.arn,
-            function_name=fn.function.arn,
-            batch_size=cfg.batch_size,
-            maximum_batching_window_in_seconds=cfg.batching_window_seconds,
-            # Without this, batchItemFailures is ignored and a failure retries the whole batch.
-            function_response_types=["ReportBatchItemFailures"],
-            scaling_config=(
-                aws.lambda_.EventSourceMappingScalingConfigArgs(maximum_concurrency=cfg.max_concurrency)
-                if cfg.max_concurrency is not None
-                else None
-            ),
-            tags=tags,
-            # The role must be allowed to read the queue before Lambda starts polling it.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy]),
-        )
+        if self.queue is not None:
+            self.event_source_mapping = aws.lambda_.EventSourceMapping(
+                f"{name}-event-source",
+                event_source_arn=self.queue.arn,
+                function_name=fn.function.arn,
+                batch_size=cfg.batch_size,
+                maximum_batching_window_in_seconds=cfg.batching_window_seconds,
+                # Without this, batchItemFailures is ignored and a failure retries the whole batch.
+                function_response_types=["ReportBatchItemFailures"],
+                scaling_config=(
+                    aws.lambda_.EventSourceMappingScalingConfigArgs(maximum_concurrency=cfg.max_concurrency)
+                    if cfg.max_concurrency is not None
+                    else None
+                ),
+                tags=tags,
+                # The role must be allowed to read the queue before Lambda starts polling it.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy]),
+            )
+        else:
+            # Lambda's asynchronous retries of a raising invocation, set explicitly rather than left implicit.
+            self.async_config = aws.lambda_.FunctionEventInvokeConfig(
+                f"{name}-async-config",
+                function_name=fn.function.name,
+                maximum_retry_attempts=defaults.LAMBDA_ASYNC_RETRY_ATTEMPTS,
+                maximum_event_age_in_seconds=defaults.LAMBDA_ASYNC_MAX_EVENT_AGE_SECONDS,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.dlq_alarm = create_dlq_alarm(
             f"{name}-dlq-alarm",
             queue_name=self.dlq.name,
@@ -159,9 +183,11 @@ class Consumer(pulumi.ComponentResource):
             parent=self,
         )
 
-        self.queue_url = self.queue.url
-        self.queue_arn = self.queue.arn
-        self.queue_name = self.queue.name
+        # A direct consumer has no queue: its queue outputs are None (components.messaging exports "direct").
+        self.delivery = cfg.delivery
+        self.queue_url = self.queue.url if self.queue is not None else None
+        self.queue_arn = self.queue.arn if self.queue is not None else None
+        self.queue_name = self.queue.name if self.queue is not None else None
         self.dlq_url = self.dlq.url
         self.dlq_arn = self.dlq.arn
         self.function_name = fn.function.name

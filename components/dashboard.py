@@ -23,7 +23,7 @@ class ConsumerNames:
     """A consumer as its metrics name it."""
 
     name: str
-    queue_name: str
+    queue_name: str | None  # None: a direct consumer (SNS or EventBridge invokes its function; no queue)
     dlq_name: str
     function_name: str
     message_age_alarm_seconds: int
@@ -65,9 +65,10 @@ def dashboard_url(region: str, name: str) -> str:
 
 
 def consumer_alarms(consumer: ConsumerNames) -> list[AlarmSpec]:
-    """Beside the DLQ alarm: a queue whose oldest message is too old, a function that errors or is throttled."""
+    """Beside the DLQ alarm: a queue whose oldest message is too old (a direct consumer has no queue), a function
+    that errors or is throttled."""
     function = {"FunctionName": consumer.function_name}
-    return [
+    age = [
         AlarmSpec(
             role="age-alarm",
             description=(
@@ -79,7 +80,10 @@ def consumer_alarms(consumer: ConsumerNames) -> list[AlarmSpec]:
             dimensions={"QueueName": consumer.queue_name},
             statistic="Maximum",
             threshold=consumer.message_age_alarm_seconds,
-        ),
+        )
+    ]
+    return [
+        *(age if consumer.queue_name is not None else []),
         AlarmSpec(
             role="errors-alarm",
             description=f"The function of consumer {consumer.name} failed whole invocations",
@@ -119,7 +123,8 @@ def ingress_alarms(ingress: IngressNames) -> list[AlarmSpec]:
         return [
             AlarmSpec(
                 role=f"{consumer}-failed-invocations-alarm",
-                description=f"EventBridge failed to deliver events of rule {rule} to consumer {consumer}",
+                # The rule's name may still be an Output here: the description names the consumer only.
+                description=f"EventBridge failed to deliver events of consumer {consumer}'s rule to its target",
                 namespace="AWS/Events",
                 metric_name="FailedInvocations",
                 # Both dimensions: a rule on a custom bus (RuleName alone means the default bus).
@@ -157,11 +162,29 @@ def _graph(x: int, y: int, title: str, region: str, metrics: list[list[Any]], **
     }
 
 
-def _consumer_row(consumer: ConsumerNames, region: str, y: int) -> list[dict[str, Any]]:
-    queue = {"QueueName": consumer.queue_name}
-    function = {"FunctionName": consumer.function_name}
+def _arrival_graphs(consumer: ConsumerNames) -> list[tuple[str, list[list[Any]], dict[str, Any]]]:
+    """The first two graphs of a consumer's row: its queue's depth and oldest age, or, for a direct consumer,
+    the events SNS or EventBridge handed to Lambda and how long they waited for their invocation."""
     name = consumer.name
-    graphs = [
+    if consumer.queue_name is None:
+        function = {"FunctionName": consumer.function_name}
+        return [
+            (
+                f"{name}: events (direct)",
+                [
+                    _metric("AWS/Lambda", "AsyncEventsReceived", function, "received", "Sum"),
+                    _metric("AWS/Lambda", "AsyncEventsDropped", function, "dropped", "Sum"),
+                ],
+                {},
+            ),
+            (
+                f"{name}: event age (ms)",
+                [_metric("AWS/Lambda", "AsyncEventAge", function, "event age", "Maximum")],
+                {},
+            ),
+        ]
+    queue = {"QueueName": consumer.queue_name}
+    return [
         (
             f"{name}: messages",
             [
@@ -175,6 +198,14 @@ def _consumer_row(consumer: ConsumerNames, region: str, y: int) -> list[dict[str
             [_metric("AWS/SQS", "ApproximateAgeOfOldestMessage", queue, "oldest age", "Maximum")],
             {"annotations": {"horizontal": [{"label": "alarm", "value": consumer.message_age_alarm_seconds}]}},
         ),
+    ]
+
+
+def _consumer_row(consumer: ConsumerNames, region: str, y: int) -> list[dict[str, Any]]:
+    function = {"FunctionName": consumer.function_name}
+    name = consumer.name
+    graphs = [
+        *_arrival_graphs(consumer),
         (
             f"{name}: dead-letter queue",
             [

@@ -47,6 +47,22 @@ MEMORY_RANGE_MB = (128, 10_240)  # MB: Lambda limits
 MAX_RECEIVE_COUNT = 5  # receives: below 5, throttling alone dead-letters healthy messages
 MAX_RECEIVE_COUNT_RANGE = (1, 1000)  # receives: SQS limits
 PROCESSOR = "orders:process"  # module:function in the code folder: the example order processor (app/orders.py)
+# How a consumer is reached: "queue" (its own SQS queue, read by an event source mapping) or "direct" (SNS or
+# EventBridge invokes its function asynchronously; no queue). Direct needs fanout or eventbridge, and no FIFO.
+DELIVERIES = ("queue", "direct")
+DELIVERY = "queue"
+DELIVERY_DIRECT = "direct"
+DIRECT_TOPOLOGIES = ("fanout", "eventbridge")  # the ingresses that can invoke a function themselves
+# Per-consumer EventBridge target retry policy (messaging:consumers[i].maximumRetryAttempts and
+# .maximumEventAgeInSeconds): None takes EVENTBRIDGE_MAX_RETRY_ATTEMPTS / EVENTBRIDGE_MAX_EVENT_AGE_SECONDS.
+MAXIMUM_RETRY_ATTEMPTS = None
+MAXIMUM_EVENT_AGE_SECONDS = None
+EVENTBRIDGE_RETRY_ATTEMPTS_RANGE = (0, 185)  # attempts: AWS's RetryPolicy.MaximumRetryAttempts range
+EVENTBRIDGE_EVENT_AGE_RANGE_SECONDS = (60, 86_400)  # s: AWS's RetryPolicy.MaximumEventAgeInSeconds range
+# Lambda's own asynchronous retries of a direct consumer that raises (AWS's defaults, set explicitly): two more
+# attempts within six hours, then the event goes to the consumer's dead-letter queue.
+LAMBDA_ASYNC_RETRY_ATTEMPTS = 2  # attempts: Lambda allows 0..2
+LAMBDA_ASYNC_MAX_EVENT_AGE_SECONDS = 21_600  # s: Lambda allows 60..21600
 
 VISIBILITY_TIMEOUT_FACTOR = 6  # AWS: queue visibility >= 6x the function timeout
 VISIBILITY_TIMEOUT_MAX_SECONDS = 43_200  # s: SQS limit (12 h)

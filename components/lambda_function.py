@@ -64,6 +64,7 @@ class FunctionSpec:
     tags: Mapping[str, str]
     code_root: Path | None  # the team's code folder, shipped beside the runtime; None: the runtime alone
     layer_zip: Path | None  # the team's dependencies as a layer zip, or None
+    dead_letter_arn: pulumi.Input[str] | None = None  # asynchronous invocations that still fail go here
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,11 @@ def create_function(
         logging_config=aws.lambda_.FunctionLoggingConfigArgs(
             log_format=defaults.LAMBDA_LOG_FORMAT,
             log_group=log_group.name,
+        ),
+        dead_letter_config=(
+            aws.lambda_.FunctionDeadLetterConfigArgs(target_arn=spec.dead_letter_arn)
+            if spec.dead_letter_arn is not None
+            else None
         ),
         tags=dict(spec.tags),
         # The log group must exist first, or Lambda creates an unmanaged one without retention.

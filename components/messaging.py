@@ -62,6 +62,9 @@ class ConsumerArgs:
     max_receive_count: int = defaults.MAX_RECEIVE_COUNT
     processor: str = defaults.PROCESSOR
     max_message_age_seconds: int | None = defaults.MAX_MESSAGE_AGE_SECONDS  # None: derived (README)
+    delivery: str = defaults.DELIVERY  # queue | direct (README: Direct consumers)
+    maximum_retry_attempts: int | None = defaults.MAXIMUM_RETRY_ATTEMPTS  # eventbridge target retries; None: default
+    maximum_event_age_in_seconds: int | None = defaults.MAXIMUM_EVENT_AGE_SECONDS
 
     def as_config(self) -> dict[str, Any]:
         """The consumer as stack config would spell it (camelCase keys), for the one validator."""
@@ -251,7 +254,16 @@ class Messaging(pulumi.ComponentResource):
             )
 
         # Phase 1: each topology's sources, so the policies below can name them.
-        routes = [RouteSpec(name=c.name, match=c.match) for c in config.consumers]
+        routes = [
+            RouteSpec(
+                name=c.name,
+                match=c.match,
+                direct=c.direct,
+                maximum_retry_attempts=c.maximum_retry_attempts,
+                maximum_event_age_in_seconds=c.maximum_event_age_in_seconds,
+            )
+            for c in config.consumers
+        ]
         kinds = [config.topology, *filter(None, [config.previous_topology])]
         topologies: list[Topology] = [
             TOPOLOGIES[kind](
@@ -304,6 +316,8 @@ class Messaging(pulumi.ComponentResource):
                         queue_url=c.queue_url,
                         queue_arn=c.queue_arn,
                         dlq_arn=c.dlq_arn,
+                        function_name=c.function_name,
+                        function_arn=c.function_arn,
                         wait_for=[*c.policies, *filter(None, [key_policy])],
                     )
                     for c in consumers
@@ -406,7 +420,9 @@ class Messaging(pulumi.ComponentResource):
         self.key_arn = pulumi.Output.from_input(kms_key_arn)
         self.consumers = pulumi.Output.all(
             **{
-                c.consumer_name: pulumi.Output.all(queueUrl=c.queue_url, dlqUrl=c.dlq_url, function=c.function_name)
+                c.consumer_name: pulumi.Output.all(
+                    queueUrl=c.queue_url, dlqUrl=c.dlq_url, function=c.function_name, delivery=c.delivery
+                )
                 for c in consumers
             }
         )

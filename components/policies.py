@@ -16,6 +16,7 @@ SNS_PRINCIPAL = "sns.amazonaws.com"
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 LAMBDA_PRINCIPAL = "lambda.amazonaws.com"
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
+INVOKE_ACTION = "lambda:InvokeFunction"  # what SNS and EventBridge need on a direct consumer's function
 
 # Actions per role, named once.
 CONSUMER_QUEUE_ACTIONS = (
@@ -122,16 +123,31 @@ def logs_statement(log_group_arn: str) -> dict:
     return _allow("WriteOwnLogs", LOG_ACTIONS, [f"{log_group_arn}:*"])
 
 
-def consumer_role_policy(*, queue_arn: str, log_group_arn: str, table_arn: str | None, kms_key_arn: str | None) -> dict:
-    """What a consumer function may do: read and delete from its own queue, log, and optionally dedupe/decrypt."""
-    statements = [
-        _allow("ConsumeOwnQueue", CONSUMER_QUEUE_ACTIONS, [queue_arn]),
-        logs_statement(log_group_arn),
-    ]
+def consumer_role_policy(
+    *,
+    queue_arn: str | None,
+    log_group_arn: str,
+    table_arn: str | None,
+    kms_key_arn: str | None,
+    dead_letter_arn: str | None = None,
+) -> dict:
+    """What a consumer function may do: read and delete from its own queue, log, and optionally dedupe/decrypt.
+
+    A direct consumer has no queue (`queue_arn` None); Lambda sends its failed invocations to its
+    dead-letter queue (`dead_letter_arn`) with the function's role, so the role may send there only.
+    """
+    statements = []
+    if queue_arn is not None:
+        statements.append(_allow("ConsumeOwnQueue", CONSUMER_QUEUE_ACTIONS, [queue_arn]))
+    if dead_letter_arn is not None:
+        statements.append(_allow("DeadLetterFailedInvocations", SEND_ACTIONS["sqs"], [dead_letter_arn]))
+    statements.append(logs_statement(log_group_arn))
     if table_arn is not None:
         statements.append(_allow("IdempotencyRecords", IDEMPOTENCY_TABLE_ACTIONS, [table_arn]))
     if kms_key_arn is not None:
-        statements.append(_allow("DecryptMessages", KMS_DECRYPT_ACTIONS, [kms_key_arn]))
+        # Sending to an encrypted DLQ needs a data key; reading an encrypted queue needs decrypt only.
+        actions = KMS_ENCRYPT_ACTIONS if dead_letter_arn is not None else KMS_DECRYPT_ACTIONS
+        statements.append(_allow("DecryptMessages", actions, [kms_key_arn]))
     return {"Version": VERSION, "Statement": statements}
 
 

@@ -1,4 +1,4 @@
-"""Consumer Lambda: `handlers.consumer.handler`, for SQS event source mappings.
+"""Consumer Lambda: `handlers.consumer.handler`, for SQS event source mappings and direct invocations.
 
 Each record's body is unwrapped to the envelope (plain SQS, SNS raw or not,
 EventBridge) and handed to the team's processor named by MESSAGING_PROCESSOR
@@ -12,6 +12,14 @@ guarded by idempotency. Powertools batch processing reports partial failures:
 - An event with no records returns an empty report (Powertools would raise).
 - Even when every record fails, the failures are reported rather than raised,
   so the answer always names each message (same effect for SQS: all retried).
+
+A direct consumer (`delivery: direct`) is invoked by SNS (an event of
+`Records` whose EventSource is aws:sns) or by EventBridge (the event itself).
+The delivery path, named by the invocation event, says where the envelope is:
+the SNS notification's Message, or the event's detail; each goes through the
+same per-record function. A failure raises (there is no partial batch answer
+for these), so Lambda retries the invocation and then sends it to the
+consumer's dead-letter queue.
 
 Settings, the processor, the idempotency guard and the batch processor are made
 once, when this module loads (the cold start).
@@ -38,6 +46,7 @@ from aws_lambda_powertools.utilities.batch import (
     SqsFifoPartialProcessor,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, SNSEvent
 
 from handlers import env
 from handlers import envelope as envelopes
@@ -80,16 +89,37 @@ _run = GUARD if GUARD is not None else PROCESS
 DEBUG = logger.isEnabledFor(logging.DEBUG)  # per-record lines only at DEBUG; the level is read at cold start
 
 
+SQS_SOURCE = "aws:sqs"  # eventSource of an SQS record
+SNS_SOURCE = "aws:sns"  # EventSource of an SNS record (an invocation by SNS)
+
+
+def delivery_path(event: Any) -> str:
+    """Who invoked the function, as the invocation event says: "sqs" (a mapping's batch), "sns" or "eventbridge"."""
+    if isinstance(event, dict):
+        if "detail-type" in event and "detail" in event:
+            return "eventbridge"
+        records = event.get("Records")
+        if isinstance(records, list) and records and isinstance(records[0], dict):
+            if records[0].get("EventSource") == SNS_SOURCE:
+                return "sns"
+    return "sqs"
+
+
 def handle(record: Any) -> None:
     """One SQS record: unwrap, process (at most once with idempotency); raising fails this record alone."""
+    process_body(record.message_id, lambda: envelopes.unwrap(record.body))
+
+
+def process_body(message_id: str, unwrap: Callable[[], dict]) -> None:
+    """One delivered message, whatever the path: unwrap, process (at most once with idempotency); raise on failure."""
     try:
-        envelope = envelopes.unwrap(record.body)
+        envelope = unwrap()
     except envelopes.EnvelopeError as exc:
-        logger.error("unparseable record", extra={"message_id": record.message_id, "reason": str(exc)})
+        logger.error("unparseable record", extra={"message_id": message_id, "reason": str(exc)})
         raise
     if DEBUG:
         logger.debug(
-            "received", extra={"message_id": record.message_id, "envelope_id": envelope["id"], "type": envelope["type"]}
+            "received", extra={"message_id": message_id, "envelope_id": envelope["id"], "type": envelope["type"]}
         )
     try:
         result = _run(envelope)
@@ -97,7 +127,7 @@ def handle(record: Any) -> None:
         logger.error(
             "processing failed",
             extra={
-                "message_id": record.message_id,
+                "message_id": message_id,
                 "envelope_id": envelope["id"],
                 "type": envelope["type"],
                 "error": f"{type(exc).__name__}: {exc}",
@@ -105,13 +135,30 @@ def handle(record: Any) -> None:
         )
         raise
     if GUARD is not None and result == DUPLICATE:
-        logger.info("duplicate skipped", extra={"message_id": record.message_id, "envelope_id": envelope["id"]})
+        logger.info("duplicate skipped", extra={"message_id": message_id, "envelope_id": envelope["id"]})
     elif DEBUG:
-        logger.debug("processed", extra={"message_id": record.message_id, "envelope_id": envelope["id"]})
+        logger.debug("processed", extra={"message_id": message_id, "envelope_id": envelope["id"]})
+
+
+def handle_direct(event: dict, path: str) -> dict:
+    """An invocation by SNS or EventBridge: each message processed; the first failure raises, so Lambda retries."""
+    if path == "sns":
+        for record in SNSEvent(event).records:
+            message = record.sns
+            process_body(message.message_id, lambda m=message: envelopes.from_sns_message(m.message))
+        return {"processed": len(event["Records"])}
+    bus_event = EventBridgeEvent(event)
+    process_body(bus_event.get_id, lambda: envelopes.from_eventbridge_detail(bus_event.detail))
+    return {"processed": 1}
 
 
 @logger.inject_lambda_context
 def handler(event: Any, context: Any) -> dict:
+    path = delivery_path(event)
+    if path != "sqs":
+        if GUARD is not None:
+            GUARD.register_lambda_context(context)
+        return handle_direct(event, path)
     records = event.get("Records") if isinstance(event, dict) else None
     if not records:
         logger.info("empty batch", extra={"received": 0})

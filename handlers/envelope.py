@@ -156,6 +156,27 @@ def is_eventbridge_event(body: dict) -> bool:
     return "detail-type" in body and "detail" in body and "source" in body and "version" in body
 
 
+def _loads(text: Any, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise EnvelopeError(f"{what} is not JSON: {exc}") from None
+    except RecursionError:
+        raise EnvelopeError(f"{what} is JSON nested too deeply to parse") from None
+
+
+def from_sns_message(message: Any) -> dict:
+    """The envelope SNS delivered to a function: the notification's Message is the envelope's JSON."""
+    return check(_loads(message, "SNS notification Message"), require_id=True)
+
+
+def from_eventbridge_detail(detail: Any) -> dict:
+    """The envelope EventBridge delivered to a function: the event's detail is the envelope."""
+    if isinstance(detail, str):  # an input transformer may pass detail as a string
+        detail = _loads(detail, "EventBridge detail")
+    return check(detail, require_id=True)
+
+
 def unwrap(body: str) -> dict:
     """The envelope carried by an SQS message body, whatever the transport.
 

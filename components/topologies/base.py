@@ -29,6 +29,10 @@ class RouteSpec:
 
     name: str
     match: Mapping[str, Any] | None = None
+    direct: bool = False  # the route invokes the consumer's function itself (no queue)
+    # EventBridge target retry policy; None: components/defaults.py's.
+    maximum_retry_attempts: int | None = None
+    maximum_event_age_in_seconds: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,9 +40,11 @@ class Endpoint:
     """A consumer as a route sees it: where to deliver, where to dead-letter, and what must exist first."""
 
     name: str
-    queue_url: pulumi.Input[str]
-    queue_arn: pulumi.Input[str]
+    queue_url: pulumi.Input[str] | None  # None for a direct consumer (no queue)
+    queue_arn: pulumi.Input[str] | None
     dlq_arn: pulumi.Input[str]
+    function_name: pulumi.Input[str] | None = None  # what a direct route invokes
+    function_arn: pulumi.Input[str] | None = None
     # The queue and DLQ policies that let the route deliver, and the key policy when the queues are encrypted.
     wait_for: Sequence[pulumi.Resource] = ()
 

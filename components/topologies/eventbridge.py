@@ -1,4 +1,5 @@
-"""EventBridge: a custom bus with an archive, one rule and SQS target per consumer."""
+"""EventBridge: a custom bus with an archive, one rule and target per consumer (its queue, or its function
+for a direct consumer)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ import pulumi_aws as aws
 from components import dashboard, defaults, lambda_env, policies, routing
 from components.alarms import create_dlq_alarm, create_metric_alarm
 from components.queues import QueueSpec, create_queue, create_queue_policy
-from components.topologies.base import Channel, Endpoint, Topology, TopologyArgs, resolved_grants
+from components.topologies.base import Channel, Endpoint, RouteSpec, Topology, TopologyArgs, resolved_grants
+
+
+def target_retry_policy(route: RouteSpec) -> dict[str, int]:
+    """How long EventBridge retries a failed delivery to the consumer's target: its keys, else the defaults."""
+    attempts, age = route.maximum_retry_attempts, route.maximum_event_age_in_seconds
+    return {
+        "maximum_retry_attempts": defaults.EVENTBRIDGE_MAX_RETRY_ATTEMPTS if attempts is None else attempts,
+        "maximum_event_age_in_seconds": defaults.EVENTBRIDGE_MAX_EVENT_AGE_SECONDS if age is None else age,
+    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,22 +153,33 @@ class EventBridge(Topology):
 
     def _connect(self, endpoints: Sequence[Endpoint]) -> Channel:
         """One target per rule, once the queue policies (and the key policy) allow it."""
+        routes = {route.name: route for route in self._args.routes}
         for endpoint in endpoints:
             rule = self.rules[endpoint.name]
+            route = routes[endpoint.name]
             ready = [*endpoint.wait_for, *filter(None, [self.delivery_dlq_policy])]
+            if route.direct:
+                # EventBridge invokes the function, allowed by a permission for this rule only.
+                ready.append(
+                    aws.lambda_.Permission(
+                        f"{self._name}-{endpoint.name}-permission",
+                        action=policies.INVOKE_ACTION,
+                        function=endpoint.function_name,
+                        principal=policies.EVENTS_PRINCIPAL,
+                        source_arn=rule.arn,
+                        opts=pulumi.ResourceOptions(parent=self),
+                    )
+                )
             aws.cloudwatch.EventTarget(
                 f"{self._name}-{endpoint.name}-target",
                 rule=rule.name,
                 # A target without the rule's bus name silently attaches to the default bus.
                 event_bus_name=self.bus.name,
-                arn=endpoint.queue_arn,
+                arn=endpoint.function_arn if route.direct else endpoint.queue_arn,
                 dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(
                     arn=self.delivery_dlq.arn if self.delivery_dlq is not None else endpoint.dlq_arn
                 ),
-                retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
-                    maximum_event_age_in_seconds=defaults.EVENTBRIDGE_MAX_EVENT_AGE_SECONDS,
-                    maximum_retry_attempts=defaults.EVENTBRIDGE_MAX_RETRY_ATTEMPTS,
-                ),
+                retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(**target_retry_policy(route)),
                 # SQS targets take one static group id: a FIFO consumer sees events in bus order.
                 sqs_target=aws.cloudwatch.EventTargetSqsTargetArgs(message_group_id=endpoint.name)
                 if self._args.fifo

@@ -1,4 +1,4 @@
-"""Fan-out: one SNS topic, one filtered subscription per consumer queue."""
+"""Fan-out: one SNS topic, one filtered subscription per consumer queue (or, for a direct consumer, its function)."""
 
 from __future__ import annotations
 
@@ -69,9 +69,9 @@ class Fanout(Topology):
 
     def _connect(self, endpoints: Sequence[Endpoint]) -> Channel:
         """One subscription per consumer, once its queue policies (and the key policy) allow the topic."""
-        matches = {route.name: route.match for route in self._args.routes}
+        routes = {route.name: route for route in self._args.routes}
         for endpoint in endpoints:
-            match = matches[endpoint.name]
+            match = routes[endpoint.name].match
             filtered = (
                 {}
                 if match is None
@@ -80,6 +80,9 @@ class Fanout(Topology):
                     "filter_policy_scope": "MessageBody",
                 }
             )
+            if routes[endpoint.name].direct:
+                self.subscriptions[endpoint.name] = self._lambda_subscription(endpoint, filtered)
+                continue
             self.subscriptions[endpoint.name] = aws.sns.TopicSubscription(
                 f"{self._name}-{endpoint.name}-subscription",
                 topic=self.topic.arn,
@@ -95,3 +98,30 @@ class Fanout(Topology):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=list(endpoint.wait_for)),
             )
         return Channel(lambda_env.CHANNEL_SNS, self.topic.arn, self.topic.arn)
+
+    def _lambda_subscription(self, endpoint: Endpoint, filtered: dict) -> aws.sns.TopicSubscription:
+        """A direct consumer: SNS invokes its function, allowed by a permission for this topic only.
+
+        No raw delivery (SNS has none for Lambda: the function gets the SNS event). What SNS cannot
+        deliver (after its own AWS-managed retries) goes to the consumer's DLQ.
+        """
+        permission = aws.lambda_.Permission(
+            f"{self._name}-{endpoint.name}-permission",
+            action=policies.INVOKE_ACTION,
+            function=endpoint.function_name,
+            principal=policies.SNS_PRINCIPAL,
+            source_arn=self.topic.arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aws.sns.TopicSubscription(
+            f"{self._name}-{endpoint.name}-subscription",
+            topic=self.topic.arn,
+            protocol="lambda",
+            endpoint=endpoint.function_arn,
+            redrive_policy=pulumi.Output.from_input(endpoint.dlq_arn).apply(
+                lambda arn: json.dumps(policies.redrive_policy(arn))
+            ),
+            **filtered,
+            # Without the permission, SNS cannot invoke the function; without the DLQ policy, nor dead-letter.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*endpoint.wait_for, permission]),
+        )

@@ -12,25 +12,40 @@ from pulumi_harness import ACCOUNT, DEMO_CONSUMERS, run_program, stack_config
 from components import defaults
 
 TOPOLOGIES = ("point-to-point", "fanout", "eventbridge")
-COMBINATIONS = [
-    dict(topology=t, fifo=f, idempotency=i, encryption=e, production=p, previous_topology=None)
-    for t, f, i, e, p in itertools.product(
-        TOPOLOGIES, (False, True), (False, True), ("sqs-managed", "kms"), (False, True)
-    )
-] + [
-    # Mid-switch: the previous topology drains while the producer publishes to the new one.
-    dict(topology=t, fifo=f, idempotency=False, encryption=e, production=True, previous_topology=prev)
-    for (t, prev), f, e in itertools.product(
-        (("eventbridge", "fanout"), ("fanout", "eventbridge")), (False, True), ("sqs-managed", "kms")
-    )
-]
+# A consumer SNS or EventBridge invokes directly (no queue), beside the demo's queue consumers.
+DIRECT_CONSUMER = {"name": "alerts", "delivery": "direct", "match": {"data": {"total": [{"numeric": [">", 1000]}]}}}
+COMBINATIONS = (
+    [
+        dict(topology=t, fifo=f, idempotency=i, encryption=e, production=p, previous_topology=None, direct=False)
+        for t, f, i, e, p in itertools.product(
+            TOPOLOGIES, (False, True), (False, True), ("sqs-managed", "kms"), (False, True)
+        )
+    ]
+    + [
+        # Mid-switch: the previous topology drains while the producer publishes to the new one.
+        dict(topology=t, fifo=f, idempotency=False, encryption=e, production=True, previous_topology=prev, direct=False)
+        for (t, prev), f, e in itertools.product(
+            (("eventbridge", "fanout"), ("fanout", "eventbridge")), (False, True), ("sqs-managed", "kms")
+        )
+    ]
+    + [
+        # A direct consumer (standard only: direct is refused with FIFO), alone and mid-switch.
+        dict(topology=t, fifo=False, idempotency=i, encryption=e, production=i, previous_topology=prev, direct=True)
+        for t, prev, i, e in [
+            *itertools.product(("fanout", "eventbridge"), (None,), (False, True), ("sqs-managed", "kms")),
+            ("eventbridge", "fanout", False, "kms"),
+            ("fanout", "eventbridge", True, "sqs-managed"),
+        ]
+    ]
+)
 IDS = [
-    "{topology}-{fifo}-{idempotency}-{encryption}-{production}{drain}".format(
+    "{topology}-{fifo}-{idempotency}-{encryption}-{production}{drain}{direct}".format(
         drain=f"-from-{c['previous_topology']}" if c["previous_topology"] else "",
+        direct="-direct" if c["direct"] else "",
         **{
             k: ({True: "on", False: "off"}.get(v, v) if k != "topology" else v)
             for k, v in c.items()
-            if k != "previous_topology"
+            if k not in ("previous_topology", "direct")
         },
     )
     for c in COMBINATIONS
@@ -42,6 +57,7 @@ SCHEDULES = [
     {"name": "heartbeat", "schedule": "rate(5 minutes)", "envelope": {"type": "Heartbeat"}},
 ]
 SCHEDULER = "scheduler.amazonaws.com"
+ASYNC_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 
 # Types AWS lets us tag, and must carry project / stack / topology.
 TAGGABLE = {
@@ -70,11 +86,13 @@ STAR_RESOURCE_ALLOWED = {"aws:kms/keyPolicy:KeyPolicy"}
 
 
 @functools.cache
-def _deployment(topology, fifo, idempotency, encryption, production, previous_topology):
+def _deployment(topology, fifo, idempotency, encryption, production, previous_topology, direct):
     options = {"previousTopology": previous_topology} if previous_topology else {}
+    consumers = [*DEMO_CONSUMERS, DIRECT_CONSUMER] if direct else None
     return run_program(
         stack_config(
             topology,
+            consumers,
             fifo=fifo,
             idempotency=idempotency,
             encryption=encryption,
@@ -200,8 +218,12 @@ def test_no_message_is_dropped_silently_every_delivery_path_has_a_dead_letter_qu
             assert redrive["deadLetterTargetArn"] in queue_arns and redrive["maxReceiveCount"] >= 5
             dlq_arns.add(redrive["deadLetterTargetArn"])
     for sub in d.of_type("aws:sns/topicSubscription:TopicSubscription"):
-        if sub.inputs["protocol"] == "sqs":
+        if sub.inputs["protocol"] in ("sqs", "lambda"):
             dlq_arns.add(sub.json_input("redrivePolicy")["deadLetterTargetArn"])
+    for function in d.of_type("aws:lambda/function:Function"):
+        # A direct consumer's failed invocations, after Lambda's own retries.
+        if "deadLetterConfig" in function.inputs:
+            dlq_arns.add(function.inputs["deadLetterConfig"]["targetArn"])
     for target in d.of_type("aws:cloudwatch/eventTarget:EventTarget"):
         assert target.inputs["retryPolicy"] == {
             "maximumEventAgeInSeconds": defaults.EVENTBRIDGE_MAX_EVENT_AGE_SECONDS,
@@ -239,7 +261,15 @@ def test_every_lambda_is_arm64_with_json_logs_into_a_retained_group_and_partial_
         assert groups[function.inputs["loggingConfig"]["logGroup"]].inputs["retentionInDays"] > 0
     visibility = {q.outputs["arn"]: q.inputs.get("visibilityTimeoutSeconds") for q in d.of_type("aws:sqs/queue:Queue")}
     mappings = d.of_type("aws:lambda/eventSourceMapping:EventSourceMapping")
-    assert len(mappings) == len([f for f in functions.values() if f.inputs["handler"] == "handlers.consumer.handler"])
+    consumers = [f for f in functions.values() if f.inputs["handler"] == "handlers.consumer.handler"]
+    mapped = {esm.inputs["functionName"] for esm in mappings}
+    assert len(mappings) == len(mapped)
+    async_configs = {c.inputs["functionName"] for c in d.of_type(ASYNC_CONFIG)}
+    for function in consumers:
+        if function.outputs["arn"] not in mapped:
+            # Invoked directly: its failures dead-letter after Lambda's retries, configured explicitly.
+            assert "deadLetterConfig" in function.inputs, function.name
+            assert function.outputs["name"] in async_configs, function.name
     for esm in mappings:
         assert esm.inputs["functionResponseTypes"] == ["ReportBatchItemFailures"]
         assert visibility[esm.inputs["eventSourceArn"]] >= 6 * functions[esm.inputs["functionName"]].inputs["timeout"]
@@ -316,13 +346,14 @@ def test_each_consumer_queue_and_dlq_accept_exactly_their_own_topic_or_rule(comb
     options, d = combo
     topology = options["topology"]
     names = ["inventory"] if topology == "point-to-point" else [c["name"] for c in DEMO_CONSUMERS]
-    for name in names:
+    direct = [DIRECT_CONSUMER["name"]] if options["direct"] else []
+    for name in names + direct:
         expected = {}
         if "fanout" in ingress_topologies(options):
             expected["sns.amazonaws.com"] = [d.output("fanout-topic", "arn")]
         if "eventbridge" in ingress_topologies(options):
             expected["events.amazonaws.com"] = [d.output(f"eventbridge-{name}-rule", "arn")]
-        for role in ("queue", "dlq"):
+        for role in ("dlq",) if name in direct else ("queue", "dlq"):
             allows = [
                 s for s in d.named(f"{name}-{role}-policy").json_input("policy")["Statement"] if s["Effect"] == "Allow"
             ]
@@ -361,3 +392,29 @@ def test_schema_resources_are_tagged_and_add_no_policy_or_grant():
         return sorted((r.typ, r.name) for r in deployment.resources if r.typ in POLICY_INPUTS)
 
     assert policies(d) == policies(plain)
+
+
+def test_every_lambda_permission_lets_one_service_invoke_one_consumer_from_exactly_its_topic_or_rule(combo):
+    options, d = combo
+    permissions = d.of_type("aws:lambda/permission:Permission")
+    functions = {f.outputs["name"]: f for f in d.of_type("aws:lambda/function:Function")}
+    invoked = set()
+    for permission in permissions:
+        inputs = permission.inputs
+        assert inputs["action"] == "lambda:InvokeFunction", permission.name
+        function = functions[inputs["function"]]
+        consumer = function.inputs["environment"]["variables"]["MESSAGING_CONSUMER"]
+        expected = {
+            "sns.amazonaws.com": d.output("fanout-topic", "arn") if "fanout" in ingress_topologies(options) else None,
+            "events.amazonaws.com": (
+                d.output(f"eventbridge-{consumer}-rule", "arn")
+                if "eventbridge" in ingress_topologies(options)
+                else None
+            ),
+        }
+        assert inputs["sourceArn"] == expected[inputs["principal"]], permission.name
+        invoked.add((consumer, inputs["principal"]))
+    wanted = {"fanout": "sns.amazonaws.com", "eventbridge": "events.amazonaws.com"}
+    assert invoked == (
+        {(DIRECT_CONSUMER["name"], wanted[t]) for t in ingress_topologies(options)} if options["direct"] else set()
+    )
