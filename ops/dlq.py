@@ -146,6 +146,11 @@ def run_tasks(stack: Stack, out: Output, name: str) -> int:
 
 def redrive(stack: Stack, out: Output, name: str, rate: int | None, wait: bool) -> dict[str, Any]:
     c = stack.consumer(name)
+    if c.direct:
+        raise OpsError(
+            f"consumer {c.name} is direct: SNS or EventBridge invokes its function and there is no queue to redrive "
+            f"{c.dlq_name} into; see the events with `dlq peek {c.name}` and publish them again with `send`"
+        )
     if rate is not None and not 1 <= rate <= 500:
         raise OpsError(f"--max-per-second {rate}: SQS allows 1..500 messages per second")
     sqs = stack.client("sqs")

@@ -1,4 +1,5 @@
-"""The envelope inside a message body, whatever the transport added (SNS notification, EventBridge event)."""
+"""The envelope inside a message body, whatever the transport added (SNS notification, EventBridge event, or the
+SNS invocation event Lambda dead-letters for a direct consumer)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ def unwrap(body: str) -> dict[str, Any] | None:
         obj = json.loads(body)
     except (TypeError, ValueError):
         return None
+    records = obj.get("Records") if isinstance(obj, dict) else None
+    if isinstance(records, list) and len(records) == 1 and isinstance(records[0], dict):
+        # A direct consumer's failed SNS invocation, as Lambda dead-letters it: the invocation event.
+        obj = records[0].get("Sns", obj)
     if isinstance(obj, dict) and obj.get("Type") == "Notification" and isinstance(obj.get("Message"), str):
         try:
             obj = json.loads(obj["Message"])

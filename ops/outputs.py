@@ -11,6 +11,7 @@ from typing import Any
 from .errors import OpsError
 
 REQUIRED = ("topology", "producerFunction", "channel", "consumers")
+KEYS = ("queueUrl", "dlqUrl", "function")  # what each consumer's output needs
 
 
 def from_file(path: str) -> dict[str, Any]:
@@ -57,8 +58,10 @@ def check(data: Any, origin: str) -> dict[str, Any]:
     if not isinstance(consumers, dict) or not consumers:
         raise OpsError(f"{origin}: output 'consumers' is empty: the stack has no consumer")
     for name, c in consumers.items():
-        if not isinstance(c, dict) or not all(isinstance(c.get(k), str) for k in ("queueUrl", "dlqUrl", "function")):
-            raise OpsError(f"{origin}: consumers.{name} needs queueUrl, dlqUrl and function")
+        # A direct consumer (delivery "direct") has no queue, so no queueUrl.
+        keys = ("dlqUrl", "function") if isinstance(c, dict) and c.get("delivery") == "direct" else KEYS
+        if not isinstance(c, dict) or not all(isinstance(c.get(k), str) for k in keys):
+            raise OpsError(f"{origin}: consumers.{name} needs {', '.join(keys[:-1])} and {keys[-1]}")
     channel = data["channel"]
     if not isinstance(channel, dict) or not isinstance(channel.get("kind"), str):
         raise OpsError(f"{origin}: output 'channel' needs kind and target")

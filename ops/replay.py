@@ -42,7 +42,8 @@ def replay(stack: Stack, out: Output, start: str, end: str, consumer: str | None
     if c is not None:
         found = stack.rules_for(c, bus["name"])
         if not found:
-            raise OpsError(f"no rule on bus {bus['name']} delivers to consumer {c.name}'s queue {c.queue_name}")
+            target = "function" if c.direct else f"queue {c.queue_name}"
+            raise OpsError(f"no rule on bus {bus['name']} delivers to consumer {c.name}'s {target}")
         destination["FilterArns"] = [r["arn"] for r in found]
         rules = [r["name"] for r in found]
     name = f"ops-{c.name if c else 'all'}-{int(time.time() * 1000)}"[:64]

@@ -24,16 +24,24 @@ _CLIENT_CONFIG = botocore.config.Config(
 )
 
 
+DIRECT = "direct"  # a consumer's delivery when SNS or EventBridge invokes its function (no queue)
+
+
 @dataclass(frozen=True)
 class Consumer:
     name: str
-    queue_url: str
+    queue_url: str | None  # None: a direct consumer
     dlq_url: str
     function: str
+    delivery: str = "queue"
 
     @property
-    def queue_name(self) -> str:
-        return self.queue_url.rstrip("/").rsplit("/", 1)[-1]
+    def direct(self) -> bool:
+        return self.delivery == DIRECT
+
+    @property
+    def queue_name(self) -> str | None:
+        return self.queue_url.rstrip("/").rsplit("/", 1)[-1] if self.queue_url else None
 
     @property
     def dlq_name(self) -> str:
@@ -42,7 +50,7 @@ class Consumer:
 
 def _region(outputs: dict[str, Any]) -> str | None:
     for c in outputs["consumers"].values():
-        m = _REGION_IN_URL.match(c["queueUrl"])
+        m = _REGION_IN_URL.match(c.get("queueUrl") or c["dlqUrl"])
         if m:
             return m.group(1)
     for value in (outputs.get("alarmTopicArn"), (outputs.get("channel") or {}).get("target")):
@@ -91,7 +99,7 @@ class Stack:
     @cached_property
     def consumers(self) -> list[Consumer]:
         return [
-            Consumer(name, c["queueUrl"], c["dlqUrl"], c["function"])
+            Consumer(name, c.get("queueUrl"), c["dlqUrl"], c["function"], c.get("delivery") or "queue")
             for name, c in sorted(self.outputs["consumers"].items())
         ]
 
@@ -124,10 +132,15 @@ class Stack:
         return {"name": bus["Name"], "arn": bus["Arn"]}
 
     def rules_for(self, consumer: Consumer, bus: str) -> list[dict[str, str]]:
-        """The rules on ``bus`` that deliver to the consumer's queue (ListRuleNamesByTarget)."""
+        """The rules on ``bus`` that deliver to the consumer (its queue, or its function if direct)."""
         events = self.client("events")
         names: list[str] = []
-        kwargs: dict[str, Any] = {"TargetArn": self.queue_arn(consumer.queue_url), "EventBusName": bus}
+        target = (
+            self.client("lambda").get_function(FunctionName=consumer.function)["Configuration"]["FunctionArn"]
+            if consumer.queue_url is None
+            else self.queue_arn(consumer.queue_url)
+        )
+        kwargs: dict[str, Any] = {"TargetArn": target, "EventBusName": bus}
         while True:
             page = events.list_rule_names_by_target(**kwargs)
             names += page.get("RuleNames", [])

@@ -1,4 +1,6 @@
-"""``ops status``: per consumer, its queue, DLQ, alarm and mapping; the producer's channel; a switch in progress."""
+"""``ops status``: per consumer, its queue, DLQ, alarm and mapping; the producer's channel; a switch in progress.
+
+A direct consumer has no queue and no mapping: those columns say "direct"; its DLQ is shown as any other."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from typing import Any
 
 from . import metrics, switch
 from .render import Output, table
-from .stack import Stack
+from .stack import DIRECT, Stack
 
 STATUS_WINDOW_SECONDS = 3600  # s: "processed" counts the messages consumers deleted in the last hour
 
@@ -30,14 +32,33 @@ def gather(stack: Stack, window: int = STATUS_WINDOW_SECONDS) -> dict[str, Any]:
     lam = stack.client("lambda")
     consumers: dict[str, Any] = {}
     for c in stack.consumers:
+        d = stack.queue_attributes(c.dlq_url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+        dlq = {
+            "dlq": c.dlq_name,
+            "dlq_depth": int(d["ApproximateNumberOfMessages"]) + int(d["ApproximateNumberOfMessagesNotVisible"]),
+            "dlq_alarm": alarms.get(c.dlq_name, {}).get("state"),
+        }
+        if c.direct:
+            # SNS or EventBridge invokes the function: no queue to count, no mapping.
+            consumers[c.name] = {
+                "delivery": DIRECT,
+                "queue": None,
+                "visible": None,
+                "in_flight": None,
+                "oldest_age_seconds": None,
+                "processed": None,
+                **dlq,
+                "mapping": DIRECT,
+            }
+            continue
         q = stack.queue_attributes(
             c.queue_url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "QueueArn"
         )
-        d = stack.queue_attributes(c.dlq_url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
         mappings = lam.list_event_source_mappings(FunctionName=c.function, EventSourceArn=q["QueueArn"])
         states = sorted({m["State"] for m in mappings.get("EventSourceMappings", [])})
         age = metrics.latest(cloudwatch, "AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": c.queue_name}, 300)
         consumers[c.name] = {
+            "delivery": c.delivery,
             "queue": c.queue_name,
             "visible": int(q["ApproximateNumberOfMessages"]),
             "in_flight": int(q["ApproximateNumberOfMessagesNotVisible"]),
@@ -45,9 +66,7 @@ def gather(stack: Stack, window: int = STATUS_WINDOW_SECONDS) -> dict[str, Any]:
             "processed": metrics.total(
                 cloudwatch, "AWS/SQS", "NumberOfMessagesDeleted", {"QueueName": c.queue_name}, window
             ),
-            "dlq": c.dlq_name,
-            "dlq_depth": int(d["ApproximateNumberOfMessages"]) + int(d["ApproximateNumberOfMessagesNotVisible"]),
-            "dlq_alarm": alarms.get(c.dlq_name, {}).get("state"),
+            **dlq,
             "mapping": ", ".join(states) if states else "none",
         }
     out: dict[str, Any] = {
@@ -66,10 +85,11 @@ def run(stack: Stack, out: Output) -> int:
     rows = [
         [
             name,
-            c["visible"],
-            c["in_flight"],
-            c["oldest_age_seconds"],
-            c["processed"],
+            *(
+                [DIRECT, DIRECT, DIRECT, DIRECT]
+                if c["delivery"] == DIRECT
+                else [c["visible"], c["in_flight"], c["oldest_age_seconds"], c["processed"]]
+            ),
             c["dlq_depth"],
             c["dlq_alarm"],
             c["mapping"],

@@ -32,7 +32,8 @@ DEFAULT_WINDOW_SECONDS = 900  # s: fifteen one-minute periods of quiet before th
 
 
 def _queue_arns(stack: Stack) -> dict[str, str]:
-    return {stack.queue_arn(c.queue_url): c.name for c in stack.consumers}
+    # A direct consumer has no queue: nothing of it waits in an ingress being drained.
+    return {stack.queue_arn(c.queue_url): c.name for c in stack.consumers if c.queue_url is not None}
 
 
 def _dlq_depth(stack: Stack, arn: str | None) -> int | None:
