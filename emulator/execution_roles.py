@@ -167,6 +167,17 @@ class IamEnforcer:
                 return Verdict(False, f"the execution role does not allow {action} on {resource}")
         return Verdict(True, "ok")
 
+    def may_send(self, fn: Function, queue: dict[str, Any]) -> bool:
+        """Lambda sends a failed asynchronous invocation to the function's DLQ with the execution role."""
+        policies = self.role_policies(fn)
+        if policies is None:
+            return True  # not evaluated (managed policies), as for the function's own calls
+        needs = [("sqs:SendMessage", queue["arn"])]
+        key = self._key_arn(queue["attrs"].get("KmsMasterKeyId"))
+        if key:
+            needs.append(("kms:GenerateDataKey", key))
+        return all(identity_policy_allows(policies, action, resource).allowed for action, resource in needs)
+
     @contextlib.contextmanager
     def installed(self) -> Iterator["IamEnforcer"]:
         """Check calls of boto3 clients created while installed (the handlers create theirs lazily)."""

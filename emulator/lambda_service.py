@@ -4,7 +4,9 @@
   Lambda would;
 * ``produce`` invokes the producer (the function whose handler is the
   program's producer entry point) with ``{"messages": [...]}``;
-* ``poller`` (``emulator.poller``) plays every SQS event source mapping.
+* ``poller`` (``emulator.poller``) plays every SQS event source mapping;
+* ``invoker`` (``emulator.async_invoker``) runs what SNS and EventBridge invoke
+  asynchronously (direct consumers).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, Callable, Iterator
 
 from components import defaults
 
+from .async_invoker import AsyncInvoker
 from .aws import AwsMocks, Function
 from .errors import EmulatorError
 from .poller import Poller
@@ -32,7 +35,8 @@ class LambdaService:
     ):
         self.mocks = mocks
         self.sandbox = FunctionSandbox(mocks, project_dir, log_sink=log_sink)
-        self.poller = Poller(mocks, self.sandbox)
+        self.invoker = AsyncInvoker(mocks, self.sandbox)
+        self.poller = Poller(mocks, self.sandbox, self.invoker)
 
     @property
     def iam(self):
@@ -65,6 +69,11 @@ class LambdaService:
                 f"producer function {fn.resource!r} returned {result!r}; expected {{'sent': [ids], ...}}"
             )
         return result
+
+    def start(self) -> list:
+        """Bind the mappings and the direct consumers; every consumer's stats."""
+        queued = self.poller.start()
+        return queued + self.invoker.start({s.function for s in queued})
 
     @contextlib.contextmanager
     def running(self) -> Iterator["LambdaService"]:

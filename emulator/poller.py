@@ -37,8 +37,8 @@ SEQUENCE_BASE = 18_000_000_000_000_000_000  # FIFO sequence numbers are 20 digit
 class ConsumerStats:
     name: str
     function: str
-    queue: str
-    queue_arn: str
+    queue: str | None  # None: a direct consumer
+    queue_arn: str | None
     dlq_arn: str | None
     delivered: set[str] = field(default_factory=set)
     processed: list[str] = field(default_factory=list)
@@ -46,13 +46,22 @@ class ConsumerStats:
     failed_attempts: int = 0
     invocations: int = 0
 
+    @property
+    def direct(self) -> bool:
+        """SNS or EventBridge invokes this consumer's function (no queue, no mapping)."""
+        return self.queue_arn is None
+
 
 def envelope_id(body: str) -> str | None:
-    """The envelope id inside an SQS body: plain envelope, SNS notification, or EventBridge event."""
+    """The envelope id inside an SQS body: plain envelope, SNS notification, or EventBridge event (or the SNS
+    invocation event Lambda dead-letters for a direct consumer)."""
     try:
         obj = json.loads(body)
     except (TypeError, ValueError, RecursionError):
         return None
+    records = obj.get("Records") if isinstance(obj, dict) else None
+    if isinstance(records, list) and len(records) == 1 and isinstance(records[0], dict):
+        obj = records[0].get("Sns", obj)
     if isinstance(obj, dict) and obj.get("Type") == "Notification" and isinstance(obj.get("Message"), str):
         try:
             obj = json.loads(obj["Message"])
@@ -68,9 +77,10 @@ def envelope_id(body: str) -> str | None:
 class Poller:
     """The event source mappings of a deployment, with what each consumer was delivered and processed."""
 
-    def __init__(self, mocks: AwsMocks, sandbox: FunctionSandbox):
+    def __init__(self, mocks: AwsMocks, sandbox: FunctionSandbox, invoker: Any = None):
         self.mocks = mocks
         self.sandbox = sandbox
+        self.invoker = invoker  # emulator.async_invoker.AsyncInvoker: the direct consumers' invocations
         self.region = mocks.region
         self.sqs = mocks.c["sqs"]
         self._seq: dict[str, int] = {}
@@ -312,7 +322,8 @@ class Poller:
             self.start()
         rounds = 0
         while True:
-            received = sum(self.poll_once(m, fn, s) for m, fn, s in self.active)
+            received = self.invoker.run_pending() if self.invoker is not None else 0
+            received += sum(self.poll_once(m, fn, s) for m, fn, s in self.active)
             rounds += 1
             if received == 0:
                 # Nothing visible; a last receive has already moved over-count messages to DLQs.
@@ -322,7 +333,7 @@ class Poller:
                     if self._depth(self.mocks.queues[m.queue_arn]["url"])
                 ]
                 if not held:
-                    return [s for _, _, s in self.bound]
+                    return [s for _, _, s in self.bound]  # (direct consumers' stats are the invoker's)
                 raise EmulatorError(f"queue(s) {', '.join(held)} still hold messages that no receive returns")
             if rounds > self.round_bound():
                 raise EmulatorError(f"queues did not drain within {rounds} polling rounds (a consumer loop?)")

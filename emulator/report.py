@@ -71,6 +71,15 @@ def check_accounting(stack: Any, report: dict[str, Any]) -> None:
     poller = stack.service.poller
     problems: list[str] = []
     for s in stack.consumers:
+        if s.direct:
+            dead = poller.peek_queue_ids(s.dlq_arn) if s.dlq_arn else []
+            missing = stack.service.invoker.unaccounted(s, dead)
+            if missing:
+                problems.append(
+                    f"consumer {s.name}: its route selected {', '.join(missing)}, which were neither processed, "
+                    "dead-lettered nor lost"
+                )
+            continue
         queue = poller.backend_queue(s.queue_arn)
         if queue is None:
             continue
@@ -106,7 +115,7 @@ def check_accounting(stack: Any, report: dict[str, Any]) -> None:
 
 def _consumer_of_queue(consumers, queue_name: str) -> str | None:
     for s in consumers:
-        if s.queue == queue_name:
+        if queue_name in (s.queue, s.function):  # a direct consumer's route names its function
             return s.name
     return None
 
@@ -130,10 +139,13 @@ def build_report(stack: Any, *, details: bool = False) -> dict[str, Any]:
         entry = report["consumers"].setdefault(s.name, {"processed": [], "dead_lettered": []})
         entry["processed"].extend(s.processed)
         entry["dead_lettered"].extend(dead)
-        queue = poller.backend_queue(s.queue_arn)
+        queue = poller.backend_queue(s.queue_arn) if s.queue_arn else None
         duplicates = [*_ids(sqs.deduplicated(queue) if queue is not None else []), *s.skipped]
         if duplicates:
             entry["deduplicated"] = duplicates
+        lost = stack.service.invoker.lost.get(s.name) if s.direct else None
+        if lost:
+            entry["lost"] = list(lost)  # a direct consumer's: no DLQ took them (none, or one it may not use)
         reached |= s.delivered | set(dead) | set(_ids(sqs.arrivals(queue) if queue is not None else []))
     report["unrouted"] = [i for i in report["sent"] if i not in reached]
     for b in stack.blocked:
@@ -156,7 +168,7 @@ def build_report(stack: Any, *, details: bool = False) -> dict[str, Any]:
             "consumers": {
                 s.name: {
                     "function": s.function,
-                    "queue": s.queue,
+                    "queue": s.queue if s.queue is not None else "direct",
                     "delivered": sorted(s.delivered),
                     "invocations": s.invocations,
                     "failed_attempts": s.failed_attempts,

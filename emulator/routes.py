@@ -3,8 +3,10 @@
 moto delivers from a topic or rule to any queue; AWS delivers only when the
 queue's resource policy allows exactly that source and, for a KMS-encrypted
 queue, when the key policy lets the service use the key (docs/architecture.md:
-who may send where).  A route that AWS would refuse is removed from the embedded
-AWS and reported as blocked.  As in AWS, what a blocked route would have
+who may send where); and it invokes a function (a direct consumer) only when a
+Lambda permission lets that service do so from exactly that topic or rule.  A
+route that AWS would refuse is removed from the embedded AWS (a direct one is
+marked, for ``emulator.async_invoker``) and reported as blocked.  As in AWS, what a blocked route would have
 carried then goes to that route's own dead-letter queue (SNS subscription
 redrive policy, EventBridge target dead-letter config) when one is configured
 and *its* policy allows the source; otherwise it is lost.
@@ -15,18 +17,25 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .aws import AwsMocks, Route
+from .aws import AwsMocks, Route, lambda_
 from .policy import Verdict, key_policy_allows, resource_policy_allows
 
-SERVICE = {"sns-subscription": "sns.amazonaws.com", "eventbridge-target": "events.amazonaws.com"}
+SERVICE = {
+    "sns-subscription": "sns.amazonaws.com",
+    "eventbridge-target": "events.amazonaws.com",
+    "sns-lambda": "sns.amazonaws.com",  # a direct consumer: SNS invokes its function
+    "eventbridge-lambda": "events.amazonaws.com",
+}
+LAMBDA_ROUTES = ("sns-lambda", "eventbridge-lambda")
 
 
 @dataclass
 class BlockedRoute:
     resource: str  # the Pulumi resource (subscription or target)
-    kind: str  # sns-subscription | eventbridge-target | sns-redrive | eventbridge-target-dlq
+    # sns-subscription | eventbridge-target | sns-lambda | eventbridge-lambda | sns-redrive | eventbridge-target-dlq
+    kind: str
     source: str  # topic or rule ARN
-    queue: str  # queue name the route delivers to
+    queue: str  # queue name the route delivers to (the function's name for a direct consumer's route)
     reason: str
     fallback: str | None = None  # where undeliverable messages go instead (a DLQ name), if anywhere
     consumer: str | None = None
@@ -43,7 +52,7 @@ def check_delivery(mocks: AwsMocks, kind: str, source_arn: str, queue_arn: str, 
         return Verdict(False, f"{queue_arn} is not a queue the program declared")
     attrs = mocks.c["sqs"].get_queue_attributes(QueueUrl=queue["url"], AttributeNames=["All"])["Attributes"]
     fifo = attrs.get("FifoQueue") == "true"
-    if as_dlq and kind == "eventbridge-target" and fifo:
+    if as_dlq and kind.startswith("eventbridge") and fifo:
         return Verdict(False, "an EventBridge target dead-letter queue must be a standard queue")
     verdict = resource_policy_allows(
         attrs.get("Policy"),
@@ -82,6 +91,21 @@ def check_delivery(mocks: AwsMocks, kind: str, source_arn: str, queue_arn: str, 
     return Verdict(True, verdict.reason)
 
 
+def _function_name(mocks: AwsMocks, arn: str) -> str:
+    return next((f.name for f in mocks.functions if arn in (f.arn, f"{f.arn}:$LATEST")), arn)
+
+
+def _invoke_verdict(mocks: AwsMocks, route: Route) -> Verdict:
+    """Would Lambda let the route's service invoke its function (the function's resource policy)?"""
+    if lambda_.permits(mocks, route.target_arn, SERVICE[route.kind], route.source_arn):
+        return Verdict(True, "a Lambda permission allows it")
+    return Verdict(
+        False,
+        f"no Lambda permission lets {SERVICE[route.kind]} invoke {_function_name(mocks, route.target_arn)} "
+        f"from {route.source_arn}",
+    )
+
+
 def _remove(mocks: AwsMocks, route: Route) -> None:
     if route.kind == "sns-subscription":
         mocks.c["sns"].unsubscribe(SubscriptionArn=route.detail["arn"])
@@ -112,6 +136,15 @@ def ordering_warnings(mocks: AwsMocks) -> list[str]:
     """
     warnings = []
     for route in mocks.routes:
+        if route.kind in LAMBDA_ROUTES:
+            now_permitted = lambda_.permits(mocks, route.target_arn, SERVICE[route.kind], route.source_arn)
+            if now_permitted and not route.detail["permitted_at_creation"]:
+                warnings.append(
+                    f"{route.kind} {route.resource} was created before the Lambda permission that lets it invoke "
+                    f"{_function_name(mocks, route.target_arn)}: messages sent during the deployment would go to its "
+                    "DLQ (make it depend on the Permission)"
+                )
+            continue
         then = resource_policy_allows(
             route.detail.get("policy_at_creation"),
             service=SERVICE[route.kind],
@@ -133,15 +166,32 @@ def ordering_warnings(mocks: AwsMocks) -> list[str]:
 def enforce(mocks: AwsMocks) -> list[BlockedRoute]:
     """Remove the routes AWS would refuse; return them (and latent DLQ-route problems)."""
     blocked: list[BlockedRoute] = []
-    dlq_kind = {"sns-subscription": "sns-redrive", "eventbridge-target": "eventbridge-target-dlq"}
+    dlq_kind = {
+        "sns-subscription": "sns-redrive",
+        "eventbridge-target": "eventbridge-target-dlq",
+        "sns-lambda": "sns-redrive",
+        "eventbridge-lambda": "eventbridge-target-dlq",
+    }
     for route in mocks.routes:
         queue_name = mocks.queues.get(route.target_arn, {}).get("name", route.target_arn)
-        verdict = check_delivery(mocks, route.kind, route.source_arn, route.target_arn)
+        if route.kind in LAMBDA_ROUTES:
+            queue_name = _function_name(mocks, route.target_arn)
+            verdict = _invoke_verdict(mocks, route)
+        else:
+            verdict = check_delivery(mocks, route.kind, route.source_arn, route.target_arn)
         dlq_verdict = None
         if route.dlq_arn:
             dlq_verdict = check_delivery(mocks, route.kind, route.source_arn, route.dlq_arn, as_dlq=True)
         dlq_name = mocks.queues.get(route.dlq_arn or "", {}).get("name", route.dlq_arn)
-        if not verdict.allowed:
+        if not verdict.allowed and route.kind in LAMBDA_ROUTES:
+            # The service keeps trying to invoke, then dead-letters: emulator.async_invoker reads these.
+            route.detail["blocked"] = verdict.reason
+            fallback = dlq_name if dlq_verdict is not None and dlq_verdict.allowed else None
+            route.detail["fallback"] = route.dlq_arn if fallback else None
+            blocked.append(
+                BlockedRoute(route.resource, route.kind, route.source_arn, queue_name, verdict.reason, fallback)
+            )
+        elif not verdict.allowed:
             _remove(mocks, route)
             fallback = None
             if dlq_verdict is not None and dlq_verdict.allowed:

@@ -78,6 +78,13 @@ class _Poller(threading.Thread):
         while not self.stop_event.is_set():
             with served.lock:
                 busy = 0
+                try:
+                    busy += served.service.invoker.run_pending()  # what SNS and EventBridge invoked directly
+                except Exception as exc:  # noqa: BLE001 - reported once, the service keeps running
+                    line = f"emulator: direct invocation: {exc}"
+                    if line not in self.errors:
+                        self.errors.add(line)
+                        print(line, file=sys.stderr, flush=True)
                 for m, fn, stats in served.active:
                     try:
                         busy += served.service.poller.poll_once(m, fn, stats)
@@ -167,7 +174,7 @@ class ServedStack:
         self.service = LambdaService(self.mocks, root, log_sink=self.log_sink)
         self.service.poller.retry_at_once = not self.real_time
         self.warnings += self.service.poller.mapping_warnings()
-        self.consumers = self.service.poller.start()
+        self.consumers = self.service.start()
         self.active = self.service.poller.active
         invoke = self.service.sandbox.invoke
         consumer_of = {s.function: s.name for s in self.consumers}

@@ -137,7 +137,7 @@ class Stack:
             self.blocked = enforce(self.mocks)
             self.service = LambdaService(self.mocks, self.root, log_sink=self.log_sink)
             self.warnings += self.service.poller.mapping_warnings()
-            self.consumers: list[ConsumerStats] = self.service.poller.start()
+            self.consumers: list[ConsumerStats] = self.service.start()
             self._polling = stack.enter_context(PollWhileSending(self.service).installed())
             stack.enter_context(self.service.running())
             self._exit = stack.pop_all()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from typing import Iterator
 
-from . import events, sns, sqs
+from . import events, invocations, sns, sqs
 from .base import Declared, ProgramTransform, Route
 from .dispatch import AwsMocks
 from .lambda_ import Function, Mapping
@@ -23,5 +23,5 @@ __all__ = ["AwsMocks", "Declared", "Function", "Mapping", "ProgramTransform", "R
 
 @contextlib.contextmanager
 def aws_semantics() -> Iterator[None]:
-    with sqs.aws_semantics(), sns.aws_semantics(), events.aws_semantics():
+    with sqs.aws_semantics(), sns.aws_semantics(), events.aws_semantics(), invocations.aws_semantics():
         yield

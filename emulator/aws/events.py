@@ -1,4 +1,4 @@
-"""EventBridge: buses, event-pattern rules, SQS targets and archives."""
+"""EventBridge: buses, event-pattern rules, SQS and Lambda targets, and archives."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from unittest import mock
 
 from ..errors import EmulatorError
 from ..matching import EVENTS, UnsupportedPattern, matches
+from . import invocations
 from .base import Route, boolean, json_text, num, refuse_keys
+from .lambda_ import permits
 
 if TYPE_CHECKING:
     from .dispatch import AwsMocks
@@ -87,12 +89,14 @@ def event_target(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, d
     target_id = inputs.get("targetId") or m.physical_name(typ, name, {}, key="targetId")
     arn = inputs.get("arn") or ""
     service = arn.split(":")[2] if arn.count(":") >= 5 else ""
-    if service == "lambda":
+    if service == "lambda" and not any(arn in (f.arn, f"{f.arn}:$LATEST") for f in m.functions):
+        raise EmulatorError(f"{typ} {name!r}: target {arn!r} is not a function the program declared")
+    if service not in ("sqs", "lambda"):
         raise EmulatorError(
-            f"{typ} {name!r}: EventBridge -> Lambda push delivery is not emulated (only SQS event source mappings are)"
+            f"{typ} {name!r}: target {arn!r} is not an SQS queue or a function; the emulator delivers to those only"
         )
-    if service != "sqs":
-        raise EmulatorError(f"{typ} {name!r}: target {arn!r} is not an SQS queue; the emulator only delivers to SQS")
+    if service == "lambda" and inputs.get("sqsTarget"):
+        raise EmulatorError(f"{typ} {name!r}: sqsTarget on a Lambda target (AWS refuses it)")
     queue = m.queues.get(arn)
     if (
         queue is not None
@@ -123,15 +127,13 @@ def event_target(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, d
     if inputs.get("roleArn"):
         target["RoleArn"] = inputs["roleArn"]
     m.c["events"].put_targets(Rule=rule, EventBusName=bus, Targets=[target])
+    detail: dict[str, Any] = {"rule": rule, "bus": bus, "target": target}
+    if service == "lambda":
+        detail["permitted_at_creation"] = permits(m, arn, invocations.EVENTS, rule_arn)
+    else:
+        detail["policy_at_creation"] = m.policy_now(arn)
     m.routes.append(
-        Route(
-            "eventbridge-target",
-            name,
-            rule_arn,
-            arn,
-            dlq,
-            {"rule": rule, "bus": bus, "target": target, "policy_at_creation": m.policy_now(arn)},
-        )
+        Route("eventbridge-lambda" if service == "lambda" else "eventbridge-target", name, rule_arn, arn, dlq, detail)
     )
     rid = f"{bus}-{rule}-{target_id}"
     return rid, {"targetId": target_id, "id": rid, "eventBusName": bus}
@@ -191,7 +193,9 @@ def aws_semantics() -> Iterator[None]:
     * a disabled rule delivers nothing;
     * the JSONPath expressions moto's target input template reads are parsed
       once per expression, not once per target per event (jsonpath_ng builds
-      a new parser for each parse, which made every delivery cost ~25 ms).
+      a new parser for each parse, which made every delivery cost ~25 ms);
+    * a matching rule's Lambda targets hand their invocation to the emulator's
+      Lambda service (``invocations``), not to moto's Lambda.
     """
     import jsonpath_ng.ext  # noqa: PLC0415 - moto's template parser imports it at each call
     from moto.events.models import EventPattern, Rule  # noqa: PLC0415 - moto loads when a run starts
@@ -209,9 +213,24 @@ def aws_semantics() -> Iterator[None]:
     def send_if_enabled(self, event, *args, **kwargs):
         if getattr(self, "state", "ENABLED") == "DISABLED":
             return None
-        if self.event_pattern.matches_event(event):
-            _expect(self, event)
-        return original_send(self, event, *args, **kwargs)
+        if not self.event_pattern.matches_event(event):
+            return None
+        _expect(self, event)
+        functions = [t for t in self.targets if t.get("Arn", "").split(":")[2:3] == ["lambda"]]
+        for target in functions:
+            # A direct consumer: the emulator's Lambda service invokes it with the event itself.
+            pushed = json.loads(json.dumps(event))
+            invocations.push(
+                invocations.Pushed(invocations.EVENTS, self.arn, target["Arn"], pushed, json.dumps(pushed))
+            )
+        if not functions:
+            return original_send(self, event, *args, **kwargs)
+        targets = self.targets
+        self.targets = [t for t in targets if t not in functions]  # moto's Lambda would need Docker
+        try:
+            return original_send(self, event, *args, **kwargs)
+        finally:
+            self.targets = targets
 
     with (
         mock.patch.object(EventPattern, "matches_event", event_matches),

@@ -1,4 +1,5 @@
-"""Lambda: functions, layers, event source mappings and permissions, recorded rather than created in moto.
+"""Lambda: functions, layers, event source mappings, permissions and asynchronous-invocation settings, recorded
+rather than created in moto.
 
 moto's Lambda runs code only in Docker; ``emulator.sandbox`` runs the recorded
 functions and ``emulator.poller`` plays their event source mappings.
@@ -33,6 +34,10 @@ class Function:
     log_group: str
     layers: list[str] = field(default_factory=list)  # layer version ARNs, in order
     runtime: str | None = None  # as declared (e.g. python3.13)
+    dead_letter_arn: str | None = None  # where Lambda sends an asynchronous invocation that still fails
+    # Lambda's asynchronous retries (FunctionEventInvokeConfig; Lambda's default is two).
+    async_retry_attempts: int = 2
+    async_max_event_age_seconds: int = 21_600
 
 
 @dataclass
@@ -64,6 +69,12 @@ def function(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]
             f"{typ} {name!r}: code must be a FileArchive or AssetArchive of the handlers (got {type(code).__name__})"
         )
     log_group = ((inputs.get("loggingConfig") or {}).get("logGroup")) or f"/aws/lambda/{fname}"
+    dead_letter = (inputs.get("deadLetterConfig") or {}).get("targetArn") or None
+    if dead_letter is not None and dead_letter not in m.queues:
+        raise EmulatorError(
+            f"{typ} {name!r}: deadLetterConfig.targetArn {dead_letter!r} is not an SQS queue the program declared "
+            "(the emulator dead-letters asynchronous invocations to SQS only)"
+        )
     m.functions.append(
         Function(
             resource=name,
@@ -77,6 +88,7 @@ def function(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]
             code=code,
             log_group=log_group,
             layers=[str(arn) for arn in inputs.get("layers") or []],
+            dead_letter_arn=dead_letter,
         )
     )
     return fname, {
@@ -146,9 +158,43 @@ def event_source_mapping(m: AwsMocks, typ: str, name: str, inputs: dict) -> tupl
 
 
 def permission(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    refuse_keys(typ, name, inputs, {"action", "function", "principal", "sourceArn", "sourceAccount", "statementId"})
     sid = inputs.get("statementId") or m.physical_name(typ, name, {}, key="statementId")
     m.permissions.append({"resource": name, **inputs, "statementId": sid})
     return sid, {"statementId": sid, "id": sid}
+
+
+def event_invoke_config(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    """Lambda's asynchronous retries of one function (destinations are not emulated: refused by name)."""
+    refuse_keys(typ, name, inputs, {"functionName", "maximumRetryAttempts", "maximumEventAgeInSeconds"})
+    ref = str(inputs.get("functionName"))
+    fn = next((f for f in m.functions if ref in (f.name, f.arn)), None)
+    if fn is None:
+        raise EmulatorError(f"{typ} {name!r}: function {ref!r} is not a function the program declared")
+    if inputs.get("maximumRetryAttempts") is not None:
+        fn.async_retry_attempts = num(inputs["maximumRetryAttempts"])
+        if not 0 <= fn.async_retry_attempts <= 2:
+            raise EmulatorError(f"{typ} {name!r}: maximumRetryAttempts {fn.async_retry_attempts} is outside 0..2")
+    if inputs.get("maximumEventAgeInSeconds") is not None:
+        fn.async_max_event_age_seconds = num(inputs["maximumEventAgeInSeconds"])
+    return fn.name, {"id": fn.name}
+
+
+def permits(m: AwsMocks, function_arn: str, service: str, source_arn: str) -> bool:
+    """Would Lambda let ``service`` invoke the function on behalf of ``source_arn`` (its resource policy)?"""
+    fn = next((f for f in m.functions if function_arn in (f.arn, f"{f.arn}:$LATEST")), None)
+    if fn is None:
+        return False
+    for p in m.permissions:
+        if p.get("function") not in (fn.name, fn.arn) or p.get("principal") != service:
+            continue
+        if p.get("action") not in ("lambda:InvokeFunction", "lambda:*"):
+            continue
+        if p.get("sourceAccount") not in (None, m.account):
+            continue
+        if p.get("sourceArn") in (None, source_arn):  # without SourceArn, any source of that service
+            return True
+    return False
 
 
 RESOURCES = {
@@ -156,4 +202,5 @@ RESOURCES = {
     "aws:lambda/layerVersion:LayerVersion": layer_version,
     "aws:lambda/eventSourceMapping:EventSourceMapping": event_source_mapping,
     "aws:lambda/permission:Permission": permission,
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": event_invoke_config,
 }

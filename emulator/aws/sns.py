@@ -1,4 +1,5 @@
-"""SNS: topics, topic policies and subscriptions (SQS endpoints are delivered; email and HTTP are recorded)."""
+"""SNS: topics, topic policies and subscriptions (SQS and Lambda endpoints are delivered; email and HTTP are
+recorded)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from unittest import mock
 
 from ..errors import EmulatorError
 from ..matching import SNS, UnsupportedPattern, matches, without_cidr
+from . import invocations
 from .base import Declared, Route, boolean, json_text, refuse_keys, sbool, tags_of
+from .lambda_ import permits
+
+SNS_SERVICE = invocations.SNS
 
 RAW_DELIVERY_MAX_ATTRIBUTES = 10  # SNS drops a raw delivery to SQS with more message attributes
 
@@ -93,9 +98,7 @@ def subscription(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, d
         m.recorded_only.append(Declared(typ, name, inputs, arn))
         return arn, {"arn": arn, "id": arn, "pendingConfirmation": True}
     if protocol == "lambda":
-        raise EmulatorError(
-            f"{typ} {name!r}: SNS -> Lambda push delivery is not emulated (only SQS event source mappings are)"
-        )
+        return _lambda_subscription(m, typ, name, inputs)
     if protocol != "sqs":
         raise EmulatorError(f"{typ} {name!r}: protocol {protocol!r} is not emulated")
     attrs: dict[str, str] = {}
@@ -123,6 +126,57 @@ def subscription(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, d
         )
     )
     return arn, {"arn": arn, "id": arn, "ownerId": m.account, "confirmationWasAuthenticated": True}
+
+
+def _lambda_subscription(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+    """SNS invokes a declared function (a direct consumer); the emulator's Lambda service runs it."""
+    topic, endpoint = inputs["topic"], inputs.get("endpoint")
+    if not any(endpoint in (f.arn, f"{f.arn}:$LATEST") for f in m.functions):
+        raise EmulatorError(f"{typ} {name!r}: endpoint {endpoint!r} is not a function the program declared")
+    if boolean(inputs.get("rawMessageDelivery", False)):
+        raise EmulatorError(f"{typ} {name!r}: SNS has no raw message delivery to Lambda (AWS refuses the attribute)")
+    attrs: dict[str, str] = {}
+    if inputs.get("filterPolicy"):
+        attrs["FilterPolicyScope"] = str(inputs.get("filterPolicyScope") or "MessageAttributes")
+        attrs["FilterPolicy"] = json_text(inputs["filterPolicy"])
+    dlq = None
+    if inputs.get("redrivePolicy"):
+        attrs["RedrivePolicy"] = json_text(inputs["redrivePolicy"])
+        dlq = json.loads(attrs["RedrivePolicy"]).get("deadLetterTargetArn")
+    arn = m.c["sns"].subscribe(
+        TopicArn=topic, Protocol="lambda", Endpoint=endpoint, Attributes=attrs, ReturnSubscriptionArn=True
+    )["SubscriptionArn"]
+    m.routes.append(
+        Route(
+            "sns-lambda",
+            name,
+            topic,
+            endpoint,
+            dlq,
+            {"arn": arn, "attributes": attrs, "permitted_at_creation": permits(m, endpoint, SNS_SERVICE, topic)},
+        )
+    )
+    return arn, {"arn": arn, "id": arn, "ownerId": m.account, "confirmationWasAuthenticated": True}
+
+
+def lambda_event(subscription: Any, message: str, message_id: str, subject: Any, attributes: dict) -> dict:
+    """The event SNS invokes a function with: one record carrying the notification."""
+    note = subscription.get_post_data(message, message_id, subject, message_attributes=attributes)
+    sns = {
+        "Type": note["Type"],
+        "MessageId": note["MessageId"],
+        "TopicArn": note["TopicArn"],
+        "Subject": note.get("Subject"),
+        "Message": note["Message"],
+        "Timestamp": note["Timestamp"],
+        "SignatureVersion": note["SignatureVersion"],
+        "Signature": note["Signature"],
+        "SigningCertUrl": note["SigningCertURL"],
+        "UnsubscribeUrl": note["UnsubscribeURL"],
+        "MessageAttributes": note.get("MessageAttributes") or {},
+    }
+    record = {"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn": subscription.arn, "Sns": sns}
+    return {"Records": [record]}
 
 
 RESOURCES = {
@@ -170,7 +224,9 @@ def aws_semantics() -> Iterator[None]:
     * moto's subscribe-time policy check lacks ``cidr``, which SNS accepts;
     * with raw delivery, SNS drops a message carrying more than 10 attributes;
     * a publish reaches every subscription of the topic (moto delivers to the
-      first page of ListSubscriptionsByTopic only: 100 subscriptions).
+      first page of ListSubscriptionsByTopic only: 100 subscriptions);
+    * a lambda subscription that selects a message hands its invocation to
+      the emulator's Lambda service (``invocations``), not to moto's Lambda.
     """
     # moto loads when a run starts, not when the CLI parses its arguments.
     from moto.moto_api._internal import mock_random  # noqa: PLC0415
@@ -198,6 +254,14 @@ def aws_semantics() -> Iterator[None]:
 
     def deliver(self, message, message_id, *args, **kwargs):
         attributes = kwargs.get("message_attributes") or {}
+        if self.protocol == "lambda":
+            # A direct consumer: the emulator's Lambda service invokes it (moto's Lambda would need Docker).
+            if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(attributes, message):
+                return None
+            event = lambda_event(self, message, message_id, kwargs.get("subject"), attributes)
+            note = self.get_post_data(message, message_id, kwargs.get("subject"), message_attributes=attributes)
+            invocations.push(invocations.Pushed(SNS_SERVICE, self.topic_arn, self.endpoint, event, json.dumps(note)))
+            return None
         if (
             self.protocol == "sqs"
             and self.attributes.get("RawMessageDelivery") in (True, "true")
