@@ -212,6 +212,9 @@ def format_summary(report: dict[str, Any]) -> str:
             lines.append(f"  {b['kind']} {b['resource']} -> {b['queue']}{who}: {b['reason']}{where}")
     else:
         lines.append("blocked routes: none")
+    for name, entry in sorted(report["consumers"].items()):
+        if entry.get("lost"):
+            lines.append(f"lost by direct consumer {name} ({len(entry['lost'])}): {', '.join(entry['lost'])}")
     for queue, ids in sorted(report.get("route_dead_lettered", {}).items()):
         if ids:
             lines.append(f"route dead-letter queue {queue}: {len(ids)} message(s)")
