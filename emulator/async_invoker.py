@@ -8,7 +8,8 @@ asynchronous one, with the simulated clock (every retry is immediate):
   gives up and sends what it carried (the SNS notification, or the event) to the route's own DLQ
   (subscription redrive policy, target dead-letter config), when that queue's policy allows it;
 * otherwise the function runs; one that raises is run again, up to the function's
-  ``maximumRetryAttempts`` (FunctionEventInvokeConfig, default 2) more times;
+  ``maximumRetryAttempts`` (FunctionEventInvokeConfig, recorded by ``emulator.aws.scheduler``; default 2)
+  more times;
 * what still fails goes, as Lambda sends it, to the function's dead-letter queue (the invocation event
   as the body; RequestID, ErrorCode, ErrorMessage as attributes), when its execution role may send there.
 
@@ -30,6 +31,7 @@ from .errors import EmulatorError
 from .poller import DUPLICATE_LOG, ConsumerStats, envelope_id
 from .sandbox import FunctionSandbox
 
+LAMBDA_DEFAULT_RETRIES = 2  # Lambda's asynchronous retries without a FunctionEventInvokeConfig
 ROUTE_KIND = {invocations.SNS: "sns-lambda", invocations.EVENTS: "eventbridge-lambda"}
 
 
@@ -92,7 +94,8 @@ class AsyncInvoker:
             return
         stats.delivered.add(eid)
         error: BaseException | None = None
-        for _ in range(1 + fn.async_retry_attempts):
+        config = self.mocks.async_configs.get(fn.arn, {})
+        for _ in range(1 + config.get("retries", LAMBDA_DEFAULT_RETRIES)):
             stats.invocations += 1
             try:
                 self.sandbox.invoke(fn, json.loads(json.dumps(pushed.event)))  # its own copy, as Lambda passes JSON
@@ -112,7 +115,9 @@ class AsyncInvoker:
         self, fn: Function, pushed: invocations.Pushed, error: BaseException | None, stats: ConsumerStats, eid: str
     ) -> None:
         """Retries exhausted: Lambda sends the event to the function's DLQ with its execution role."""
-        target = fn.dead_letter_arn
+        # The function's dead-letter queue (what the program sets for a direct consumer), else an on-failure
+        # destination; the emulator writes the event as a DLQ does either way.
+        target = fn.dead_letter_arn or self.mocks.async_configs.get(fn.arn, {}).get("on_failure")
         if target is None or not self._role_may_send(fn, target):
             self.lost.setdefault(stats.name, []).append(eid)
             return

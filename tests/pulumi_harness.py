@@ -120,8 +120,6 @@ class RecordingMocks(pulumi_mocks.Mocks):
         if typ == "aws:lambda/permission:Permission":
             sid = inputs.get("statementId") or f"{args.name}-{_suffix(args.name)}"
             return sid, {**inputs, "statementId": sid}
-        if typ == "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig":
-            return inputs["functionName"], dict(inputs)
         if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
             return physical, {
                 **inputs,

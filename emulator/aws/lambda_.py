@@ -1,5 +1,5 @@
-"""Lambda: functions, layers, event source mappings, permissions and asynchronous-invocation settings, recorded
-rather than created in moto.
+"""Lambda: functions, layers, event source mappings and permissions, recorded rather than created in moto
+(asynchronous-invocation settings are recorded by ``scheduler.py``, in ``AwsMocks.async_configs``).
 
 moto's Lambda runs code only in Docker; ``emulator.sandbox`` runs the recorded
 functions and ``emulator.poller`` plays their event source mappings.
@@ -35,9 +35,6 @@ class Function:
     layers: list[str] = field(default_factory=list)  # layer version ARNs, in order
     runtime: str | None = None  # as declared (e.g. python3.13)
     dead_letter_arn: str | None = None  # where Lambda sends an asynchronous invocation that still fails
-    # Lambda's asynchronous retries (FunctionEventInvokeConfig; Lambda's default is two).
-    async_retry_attempts: int = 2
-    async_max_event_age_seconds: int = 21_600
 
 
 @dataclass
@@ -164,22 +161,6 @@ def permission(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dic
     return sid, {"statementId": sid, "id": sid}
 
 
-def event_invoke_config(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
-    """Lambda's asynchronous retries of one function (destinations are not emulated: refused by name)."""
-    refuse_keys(typ, name, inputs, {"functionName", "maximumRetryAttempts", "maximumEventAgeInSeconds"})
-    ref = str(inputs.get("functionName"))
-    fn = next((f for f in m.functions if ref in (f.name, f.arn)), None)
-    if fn is None:
-        raise EmulatorError(f"{typ} {name!r}: function {ref!r} is not a function the program declared")
-    if inputs.get("maximumRetryAttempts") is not None:
-        fn.async_retry_attempts = num(inputs["maximumRetryAttempts"])
-        if not 0 <= fn.async_retry_attempts <= 2:
-            raise EmulatorError(f"{typ} {name!r}: maximumRetryAttempts {fn.async_retry_attempts} is outside 0..2")
-    if inputs.get("maximumEventAgeInSeconds") is not None:
-        fn.async_max_event_age_seconds = num(inputs["maximumEventAgeInSeconds"])
-    return fn.name, {"id": fn.name}
-
-
 def permits(m: AwsMocks, function_arn: str, service: str, source_arn: str) -> bool:
     """Would Lambda let ``service`` invoke the function on behalf of ``source_arn`` (its resource policy)?"""
     fn = next((f for f in m.functions if function_arn in (f.arn, f"{f.arn}:$LATEST")), None)
@@ -202,5 +183,4 @@ RESOURCES = {
     "aws:lambda/layerVersion:LayerVersion": layer_version,
     "aws:lambda/eventSourceMapping:EventSourceMapping": event_source_mapping,
     "aws:lambda/permission:Permission": permission,
-    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": event_invoke_config,
 }
