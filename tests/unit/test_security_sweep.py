@@ -238,9 +238,18 @@ def test_no_message_is_dropped_silently_every_delivery_path_has_a_dead_letter_qu
             "maximumRetryAttempts": defaults.SCHEDULE_MAX_RETRY_ATTEMPTS,
         }
         dlq_arns.add(schedule.inputs["target"]["deadLetterConfig"]["arn"])
+    dead_letter_of = {
+        f.outputs["name"]: f.inputs["deadLetterConfig"]["targetArn"]
+        for f in d.of_type("aws:lambda/function:Function")
+        if "deadLetterConfig" in f.inputs
+    }
     for config in d.of_type("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"):
-        # An asynchronous (scheduled) producer run that keeps failing goes to a DLQ too.
-        dlq_arns.add(config.inputs["destinationConfig"]["onFailure"]["destination"])
+        # An asynchronous run (a scheduled producer, a direct consumer) that keeps failing goes to a DLQ too:
+        # its on-failure destination, or the function's dead-letter queue.
+        if "destinationConfig" in config.inputs:
+            dlq_arns.add(config.inputs["destinationConfig"]["onFailure"]["destination"])
+        else:
+            assert config.inputs["functionName"] in dead_letter_of, config.name
     assert dlq_arns <= queue_arns
     alarmed = {
         a.inputs["dimensions"]["QueueName"]
