@@ -200,7 +200,7 @@ PRODUCER = {"name": "checkout", "handler": "checkout:place"}
             [{**PRODUCER, "name": "producer"}],
             'messaging:producers[0].name: "producer" is reserved; the stack names its own resources after it; '
             "reserved names are producer, alarms, encryption, idempotency, monitoring, point-to-point, fanout, "
-            "eventbridge, eventbridge-delivery, schedules",
+            "eventbridge, eventbridge-delivery, schedules, schemas",
         ),
         (
             [{**PRODUCER, "name": "Checkout"}],
