@@ -74,6 +74,12 @@ class ConsumerConfig:
         """SNS or EventBridge invokes the function itself: no queue, no event source mapping."""
         return self.delivery == defaults.DELIVERY_DIRECT
 
+    bus: str | None = None  # another event bus's ARN: the consumer forwards there (no queue, no function)
+
+    @property
+    def forwards(self) -> bool:
+        return self.bus is not None
+
     @property
     def visibility_timeout_seconds(self) -> int:
         return self.timeout_seconds * defaults.VISIBILITY_TIMEOUT_FACTOR
@@ -173,6 +179,7 @@ CONSUMER_KEYS: dict[str, Any] = {
     "delivery": defaults.DELIVERY,
     "maximumRetryAttempts": defaults.MAXIMUM_RETRY_ATTEMPTS,
     "maximumEventAgeInSeconds": defaults.MAXIMUM_EVENT_AGE_SECONDS,
+    "bus": None,  # eventbridge only: forward to this event bus ARN instead of a queue and function
 }
 
 # Keys that tune the queue and its event source mapping: a direct consumer has neither.
@@ -483,8 +490,11 @@ def _parse_consumers(
             defaults.MAX_RECEIVE_COUNT_RANGE[1],
             why=f" (below {defaults.MAX_RECEIVE_COUNT}, throttling alone dead-letters healthy messages)",
         )
+        bus = values["bus"]
+        if bus is not None:
+            _check_bus(bus, item, path, topology, errors)
         processor = values["processor"]
-        if code is not None:  # without a code folder there is nothing to look the processor up in
+        if code is not None and bus is None:  # without a code folder there is nothing to look the processor up in
             processor_error = team_code.check_processor(code, processor, f"{path}.processor (consumer {_show(name)})")
             if processor_error:
                 errors.append(processor_error)
@@ -522,6 +532,7 @@ def _parse_consumers(
                 delivery=delivery,
                 maximum_retry_attempts=retries,
                 maximum_event_age_in_seconds=event_age,
+                bus=bus,
             )
         )
     return tuple(consumers)
@@ -568,6 +579,34 @@ def _check_retry_policy(
         else:
             out.append(check.integer(key, value, low, high))
     return out[0], out[1]
+
+
+def _check_bus(bus: Any, item: Mapping[str, Any], path: str, topology: Any, errors: list[str]) -> None:
+    """A forwarding consumer: an event bus ARN of the program's partition, under eventbridge, and nothing that
+    configures a queue or a function (it has neither). The stack's own bus is refused once its ARN is known
+    (components/forward.py)."""
+    found = re.match(defaults.EVENT_BUS_ARN_PATTERN, bus) if isinstance(bus, str) else None
+    if found is None:
+        errors.append(
+            f"{path}.bus: {_show(bus)} is not an event bus ARN; use {defaults.EVENT_BUS_ARN_EXAMPLE} (the name: 1 to "
+            "256 letters, digits and . - _ /), e.g. arn:aws:events:eu-west-1:111122223333:event-bus/partner"
+        )
+    elif found.group(1) not in _regions_by_partition().get(PARTITION, ()):
+        errors.append(
+            f"{path}.bus: {_show(bus)} names region {_show(found.group(1))}, which is not an AWS region of the "
+            f"{PARTITION} partition; use one of {', '.join(_regions_by_partition().get(PARTITION, ()))}"
+        )
+    if topology is not _REPORTED and topology != "eventbridge":
+        errors.append(
+            f"{path}.bus: {_show(bus)} under {topology}; forwarding to another event bus needs messaging:topology "
+            "eventbridge (its rule targets the bus); remove `bus` or use topology eventbridge"
+        )
+    for key in defaults.FUNCTION_CONSUMER_KEYS:
+        if key in item:
+            errors.append(
+                f"{path}.{key}: {_show(item[key])} is not allowed with bus; a consumer that forwards to another event "
+                "bus has no queue and no function, so it takes only name, match, bus and the retry keys (maximumRetryAttempts, maximumEventAgeInSeconds)"
+            )
 
 
 def _check_region(region: Any, errors: list[str]) -> None:
@@ -689,7 +728,7 @@ def _parse_producers(
 def _check_message_age_alarms(consumers: tuple[ConsumerConfig, ...], retention_seconds: int, errors: list[str]) -> None:
     """An age alarm at or past the queue's retention never fires: SQS deletes the message first."""
     for index, consumer in enumerate(consumers):
-        if consumer.direct:
+        if consumer.direct or consumer.forwards:
             continue  # no queue, no age alarm
         if not all(
             isinstance(v, int)

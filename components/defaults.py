@@ -125,6 +125,24 @@ DASHBOARD_NAME_MAX_LENGTH = 255  # chars: CloudWatch limit
 EVENTBRIDGE_MAX_EVENT_AGE_SECONDS = 3600  # s: retry a failed target delivery for an hour
 EVENTBRIDGE_MAX_RETRY_ATTEMPTS = 185  # attempts: the AWS default, set explicitly (docs/architecture.md)
 
+# --- Forwarding to another event bus (a consumer with `bus`) ----------------
+# An event bus ARN as EventBridge's CreateEventBus names a bus: 1-256 of letters, digits and . - _ /
+# ("/" only in partner bus names); the partition is the one the program deploys to (components/config.py).
+EVENT_BUS_ARN_PATTERN = r"^arn:aws:events:([a-z0-9-]+):(\d{12}):event-bus/([/.\-_A-Za-z0-9]{1,256})$"
+EVENT_BUS_ARN_EXAMPLE = "arn:aws:events:<region>:<12-digit account>:event-bus/<name>"
+# Keys that configure a consumer's queue and function: a forwarding consumer has neither.
+FUNCTION_CONSUMER_KEYS = (
+    "delivery",
+    "processor",
+    "batchSize",
+    "batchingWindowSeconds",
+    "maxConcurrency",
+    "timeoutSeconds",
+    "memoryMb",
+    "maxReceiveCount",
+    "maxMessageAgeSeconds",
+)
+
 SECONDS_PER_DAY = 86_400
 
 # --- Lambda ----------------------------------------------------------------

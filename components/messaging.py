@@ -31,6 +31,7 @@ from components.config import (
 from components.consumer import Consumer, ConsumerComponentArgs
 from components.dashboard import ConsumerNames, IngressNames, dashboard_name
 from components.event_schemas import EventSchemas, EventSchemasArgs
+from components.forward import Forward, ForwardArgs
 from components.idempotency import IdempotencyArgs, IdempotencyStore
 from components.monitoring import Monitoring, MonitoringArgs
 from components.producer import Producer, ProducerComponentArgs, publish_policy_document, publisher_environment
@@ -39,7 +40,7 @@ from components.schedules import Schedules, SchedulesArgs
 from components.stack_key import StackKey, StackKeyArgs
 from components.team_code import handler_string
 from components.topologies import TOPOLOGIES, Endpoint, EventBridgeArgs, FanoutArgs, RouteSpec, Topology, TopologyArgs
-from components.topologies.eventbridge import EventBridge
+from components.topologies.eventbridge import EventBridge, target_retry_policy
 from components.topologies.fanout import Fanout
 
 
@@ -65,10 +66,19 @@ class ConsumerArgs:
     delivery: str = defaults.DELIVERY  # queue | direct (README: Direct consumers)
     maximum_retry_attempts: int | None = defaults.MAXIMUM_RETRY_ATTEMPTS  # eventbridge target retries; None: default
     maximum_event_age_in_seconds: int | None = defaults.MAXIMUM_EVENT_AGE_SECONDS
+    bus: str | None = None  # eventbridge: forward to this event bus ARN instead (no queue, no function)
 
     def as_config(self) -> dict[str, Any]:
-        """The consumer as stack config would spell it (camelCase keys), for the one validator."""
-        return {key: getattr(self, _snake(key)) for key in CONSUMER_KEYS}
+        """The consumer as stack config would spell it (camelCase keys), for the one validator.
+
+        A queue or function setting left at its default is left out, as a stack file leaves it out,
+        so that the validator refuses exactly the ones given beside `bus`."""
+        values = {key: getattr(self, _snake(key)) for key in CONSUMER_KEYS}
+        return {
+            key: value
+            for key, value in values.items()
+            if key not in defaults.FUNCTION_CONSUMER_KEYS or value != CONSUMER_KEYS[key]
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,6 +202,7 @@ class Messaging(pulumi.ComponentResource):
     dashboard_url: pulumi.Output[str]
     key_arn: pulumi.Output[str | None]
     consumers: pulumi.Output[dict]
+    forwards: pulumi.Output[dict]
     producers: pulumi.Output[dict]
     publish_policy_arn: pulumi.Output[str]
     publisher_environment: pulumi.Output[dict]
@@ -253,7 +264,8 @@ class Messaging(pulumi.ComponentResource):
                 opts=child,
             )
 
-        # Phase 1: each topology's sources, so the policies below can name them.
+        # Phase 1: each topology's sources, so the policies below can name them. A consumer that forwards
+        # to another bus exists under eventbridge only (components/config.py), as a rule with no queue.
         routes = [
             RouteSpec(
                 name=c.name,
@@ -264,11 +276,23 @@ class Messaging(pulumi.ComponentResource):
             )
             for c in config.consumers
         ]
+        queued = [c for c in config.consumers if not c.forwards]
         kinds = [config.topology, *filter(None, [config.previous_topology])]
         topologies: list[Topology] = [
             TOPOLOGIES[kind](
                 f"{prefix}{kind}",
-                _topology_args(kind, config, routes, account_id, alarms.topic_arn, kms_key_arn),
+                _topology_args(
+                    kind,
+                    config,
+                    [
+                        r
+                        for r, c in zip(routes, config.consumers, strict=True)
+                        if kind == "eventbridge" or not c.forwards
+                    ],
+                    account_id,
+                    alarms.topic_arn,
+                    kms_key_arn,
+                ),
                 opts=child,
             )
             for kind in kinds
@@ -297,7 +321,31 @@ class Messaging(pulumi.ComponentResource):
                 ),
                 opts=child,
             )
-            for c in config.consumers
+            for c in queued
+        ]
+        forwards = [
+            Forward(
+                f"{prefix}{c.name}",
+                ForwardArgs(
+                    consumer_name=c.name,
+                    config_key=f"{NAMESPACE}:consumers[{config.consumers.index(c)}].bus",
+                    target_bus_arn=c.bus,
+                    **target_retry_policy(route),
+                    rule_name=topologies[0].rules[c.name].name,
+                    rule_arn=topologies[0].rules[c.name].arn,
+                    bus_name=topologies[0].bus.name,
+                    bus_arn=topologies[0].bus.arn,
+                    account_id=account_id,
+                    alarm_topic_arn=alarms.topic_arn,
+                    tags=tags,
+                    dlq_retention_days=config.dlq_retention_days,
+                    production=config.production,
+                    kms_key_arn=kms_key_arn,
+                ),
+                opts=child,
+            )
+            for c, route in zip(config.consumers, routes, strict=True)
+            if c.forwards
         ]
         key_policy = (
             key.allow_services(
@@ -339,7 +387,7 @@ class Messaging(pulumi.ComponentResource):
                 fifo=config.fifo,
                 log_retention_days=config.log_retention_days,
                 kms_key_arn=kms_key_arn,
-                wait_for=topologies,
+                wait_for=[*topologies, *forwards],
                 code_root=config.code_root,
                 layer_zip=config.layer_zip,
                 schemas_json=schemas_json,
@@ -398,7 +446,7 @@ class Messaging(pulumi.ComponentResource):
                         function_name=c.function_name,
                         message_age_alarm_seconds=cfg.message_age_alarm_seconds,
                     )
-                    for c, cfg in zip(consumers, config.consumers, strict=True)
+                    for c, cfg in zip(consumers, queued, strict=True)
                 ],
                 ingresses=[_ingress_names(t, consumers) for t in topologies],
                 tags=tags,
@@ -407,6 +455,7 @@ class Messaging(pulumi.ComponentResource):
         )
 
         self.consumer_components = consumers
+        self.forward_components = forwards
         self.monitoring_component = monitoring
         self.topology_components = topologies
         self.producer_component = producer
@@ -424,6 +473,12 @@ class Messaging(pulumi.ComponentResource):
                     queueUrl=c.queue_url, dlqUrl=c.dlq_url, function=c.function_name, delivery=c.delivery
                 )
                 for c in consumers
+            }
+        )
+        self.forwards = pulumi.Output.from_input(
+            {
+                f.consumer_name: pulumi.Output.all(bus=f.target_bus_arn, dlqUrl=f.dlq_url, role=f.role_arn)
+                for f in forwards
             }
         )
         self.producers = pulumi.Output.from_input(
@@ -450,6 +505,7 @@ class Messaging(pulumi.ComponentResource):
                 "dashboard_url": self.dashboard_url,
                 "key_arn": self.key_arn,
                 "consumers": self.consumers,
+                "forwards": self.forwards,
                 "producers": self.producers,
                 "publish_policy_arn": self.publish_policy_arn,
                 "publisher_environment": self.publisher_environment,

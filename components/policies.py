@@ -114,6 +114,30 @@ def lambda_assume_role_policy() -> dict:
     }
 
 
+def events_assume_role_policy(*, rule_arn: str, account_id: str) -> dict:
+    """Trust for a role EventBridge assumes to deliver one rule's events: that rule of this account only."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "EventsAssumesForRule",
+                "Effect": "Allow",
+                "Principal": {"Service": EVENTS_PRINCIPAL},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": [rule_arn]},
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            }
+        ],
+    }
+
+
+def forward_role_policy(*, bus_arn: str) -> dict:
+    """What a forwarding rule's role may do: put events on exactly the bus it forwards to, nothing else."""
+    return {"Version": VERSION, "Statement": [_allow("PutEventsOnTargetBus", SEND_ACTIONS["events"], [bus_arn])]}
+
+
 def _allow(sid: str, actions: Sequence[str], resources: Sequence[str]) -> dict:
     return {"Sid": sid, "Effect": "Allow", "Action": list(actions), "Resource": list(resources)}
 

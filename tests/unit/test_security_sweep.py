@@ -59,6 +59,18 @@ SCHEDULES = [
 SCHEDULER = "scheduler.amazonaws.com"
 ASYNC_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 
+# Under eventbridge every combination also forwards to another bus (its role, target and DLQ are swept too).
+FORWARD = {
+    "name": "partner",
+    "match": {"type": ["OrderShipped"]},
+    "bus": "arn:aws:events:us-east-1:111122223333:event-bus/p",
+}
+
+
+def consumers_of(topology):
+    return [*DEMO_CONSUMERS, FORWARD] if topology == "eventbridge" else None
+
+
 # Types AWS lets us tag, and must carry project / stack / topology.
 TAGGABLE = {
     "aws:scheduler/scheduleGroup:ScheduleGroup",
@@ -93,6 +105,7 @@ def _deployment(topology, fifo, idempotency, encryption, production, previous_to
         stack_config(
             topology,
             consumers,
+            consumers_of(topology),
             fifo=fifo,
             idempotency=idempotency,
             encryption=encryption,
@@ -317,7 +330,7 @@ def test_in_production_every_queue_is_protected_and_retained(combo):
 def test_fifo_stacks_use_fifo_queues_for_consumers_and_a_fifo_topic_for_fanout(combo):
     options, d = combo
     for queue in d.of_type("aws:sqs/queue:Queue"):
-        if queue.name.endswith("-delivery-dlq") or queue.name == "schedules-dlq":
+        if queue.name.endswith("-delivery-dlq") or queue.name in ("schedules-dlq", f"{FORWARD['name']}-dlq"):
             # EventBridge, Scheduler and Lambda destinations dead-letter only to standard queues.
             assert not queue.inputs.get("fifoQueue")
         else:
@@ -326,7 +339,8 @@ def test_fifo_stacks_use_fifo_queues_for_consumers_and_a_fifo_topic_for_fanout(c
         if topic.name != "alarms-topic":
             assert bool(topic.inputs.get("fifoTopic")) is options["fifo"]
     for target in d.of_type("aws:cloudwatch/eventTarget:EventTarget"):
-        assert ("sqsTarget" in target.inputs) is options["fifo"]
+        # A message group applies to a queue target; a forward to another bus has none.
+        assert ("sqsTarget" in target.inputs) is (options["fifo"] and target.inputs["arn"] != FORWARD["bus"])
 
 
 def test_the_stack_key_lets_exactly_the_delivering_service_use_it(combo):
@@ -347,6 +361,8 @@ def test_the_stack_key_lets_exactly_the_delivering_service_use_it(combo):
         if role_policy.name == "producer-role-policy":
             # PutEvents needs no key: the producer gets one only to send to a queue or topic.
             assert uses_key is (ingress_topologies(options) != {"eventbridge"})
+        elif role_policy.name == f"{FORWARD['name']}-role-policy":
+            assert not uses_key  # it only puts events on the other bus
         else:
             assert uses_key, role_policy.name
 
@@ -427,3 +443,9 @@ def test_every_lambda_permission_lets_one_service_invoke_one_consumer_from_exact
     assert invoked == (
         {(DIRECT_CONSUMER["name"], wanted[t]) for t in ingress_topologies(options)} if options["direct"] else set()
     )
+
+
+def test_the_sweep_covers_the_forwarding_role_target_and_dlq_under_eventbridge(combo):
+    options, d = combo
+    forwarding = {f"{FORWARD['name']}-{role}" for role in ("role", "role-policy", "target", "dlq", "dlq-policy")}
+    assert (forwarding <= {r.name for r in d.resources}) is (options["topology"] == "eventbridge")
