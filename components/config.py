@@ -605,7 +605,8 @@ def _check_bus(bus: Any, item: Mapping[str, Any], path: str, topology: Any, erro
         if key in item:
             errors.append(
                 f"{path}.{key}: {_show(item[key])} is not allowed with bus; a consumer that forwards to another event "
-                "bus has no queue and no function, so it takes only name, match, bus and the retry keys (maximumRetryAttempts, maximumEventAgeInSeconds)"
+                "bus has no queue and no function, so it takes only name, match, bus "
+                "and the retry keys (maximumRetryAttempts, maximumEventAgeInSeconds)"
             )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Callable
 
-from .aws import AwsMocks, sqs
+from .aws import AwsMocks, events, sqs
 from .errors import EmulatorError
 from .poller import envelope_id
 
@@ -132,7 +132,8 @@ def build_report(stack: Any, *, details: bool = False) -> dict[str, Any]:
         "unrouted": [],
     }
     reached: set[str] = set()
-    consumer_dlqs = {s.dlq_arn for s in consumers}
+    forwards = [r for r in mocks.routes if r.kind == "eventbridge-bus-target"]
+    consumer_dlqs = {s.dlq_arn for s in consumers} | {r.dlq_arn for r in forwards}
     route_dlqs = sorted({r.dlq_arn for r in mocks.routes if r.dlq_arn and r.dlq_arn not in consumer_dlqs})
     for s in sorted(consumers, key=lambda c: c.name):
         dead = poller.peek_queue_ids(s.dlq_arn) if s.dlq_arn else []
@@ -147,11 +148,26 @@ def build_report(stack: Any, *, details: bool = False) -> dict[str, Any]:
         if lost:
             entry["lost"] = list(lost)  # a direct consumer's: no DLQ took them (none, or one it may not use)
         reached |= s.delivered | set(dead) | set(_ids(sqs.arrivals(queue) if queue is not None else []))
+    # A consumer that forwards to another bus: what its rule put there, and what it could not (its DLQ).
+    for route in sorted(forwards, key=lambda r: mocks.rules[r.source_arn]["name"]):
+        dead = poller.peek_queue_ids(route.dlq_arn) if route.dlq_arn else []
+        put = _ids(events.forwarded(route.source_arn))
+        report["consumers"][mocks.rules[route.source_arn]["name"]] = {
+            "processed": [],
+            "dead_lettered": dead,
+            "forwarded": put,
+            "bus": route.target_arn,
+        }
+        reached |= set(put) | set(dead)
     report["unrouted"] = [i for i in report["sent"] if i not in reached]
     for b in stack.blocked:
-        b.consumer = _consumer_of_queue(consumers, b.queue) or next(
-            (s.name for s in consumers if s.dlq_arn and mocks.queues.get(s.dlq_arn, {}).get("name") == b.queue),
-            None,
+        b.consumer = (
+            b.consumer
+            or _consumer_of_queue(consumers, b.queue)
+            or next(
+                (s.name for s in consumers if s.dlq_arn and mocks.queues.get(s.dlq_arn, {}).get("name") == b.queue),
+                None,
+            )
         )
     report["blocked_routes"] = [b.as_dict() for b in stack.blocked]
     # Dead-letter queues of routes that are not a consumer's DLQ (e.g. EventBridge's
@@ -194,7 +210,10 @@ def format_summary(report: dict[str, Any]) -> str:
     details = report.get("details", {}).get("consumers", {})
     width = max([len(n) for n in report["consumers"]] + [8])
     lines.append(f"  {'consumer':<{width}}  delivered  processed  dead-lettered")
+    forwarding = {name: e for name, e in report["consumers"].items() if "forwarded" in e}
     for name, entry in sorted(report["consumers"].items()):
+        if name in forwarding:
+            continue
         delivered = (
             len(details.get(name, {}).get("delivered", []))
             if details
@@ -202,6 +221,11 @@ def format_summary(report: dict[str, Any]) -> str:
         )
         lines.append(
             f"  {name:<{width}}  {delivered:>9}  {len(entry['processed']):>9}  {len(entry['dead_lettered']):>13}"
+        )
+    for name, entry in sorted(forwarding.items()):
+        lines.append(
+            f"  {name:<{width}}  forwards to {entry['bus']}: {len(entry['forwarded'])} put, "
+            f"{len(entry['dead_lettered'])} dead-lettered"
         )
     blocked = report.get("blocked_routes", [])
     if blocked:

@@ -10,6 +10,12 @@ marked, for ``emulator.async_invoker``) and reported as blocked.  As in AWS, wha
 carried then goes to that route's own dead-letter queue (SNS subscription
 redrive policy, EventBridge target dead-letter config) when one is configured
 and *its* policy allows the source; otherwise it is lost.
+
+A rule that forwards to another event bus puts with a role: AWS delivers only
+when the role's trust policy lets EventBridge assume it for that rule and its
+policies allow ``events:PutEvents`` on exactly that bus.  (The receiving bus's
+own resource policy, needed across accounts, is not checked: the emulator's
+second bus is in the same account.)
 """
 
 from __future__ import annotations
@@ -18,27 +24,40 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .aws import AwsMocks, Route, lambda_
-from .policy import Verdict, key_policy_allows, resource_policy_allows
+from .policy import (
+    Request,
+    Verdict,
+    decide,
+    identity_policy_allows,
+    key_policy_allows,
+    resource_policy_allows,
+    statements,
+)
 
 SERVICE = {
     "sns-subscription": "sns.amazonaws.com",
     "eventbridge-target": "events.amazonaws.com",
     "sns-lambda": "sns.amazonaws.com",  # a direct consumer: SNS invokes its function
     "eventbridge-lambda": "events.amazonaws.com",
+    "eventbridge-bus-target": "events.amazonaws.com",
 }
 LAMBDA_ROUTES = ("sns-lambda", "eventbridge-lambda")
+BUS_TARGET = "eventbridge-bus-target"  # a rule that forwards to another event bus, with a role
 
 
 @dataclass
 class BlockedRoute:
     resource: str  # the Pulumi resource (subscription or target)
-    # sns-subscription | eventbridge-target | sns-lambda | eventbridge-lambda | sns-redrive | eventbridge-target-dlq
+    # sns-subscription | eventbridge-target | eventbridge-bus-target | sns-lambda | eventbridge-lambda | sns-redrive
+    # | eventbridge-target-dlq
     kind: str
     source: str  # topic or rule ARN
-    queue: str  # queue name the route delivers to (the function's name for a direct consumer's route)
+    # queue name the route delivers to (the function's name for a direct consumer's route, an event bus ARN for
+    # eventbridge-bus-target)
+    queue: str
     reason: str
     fallback: str | None = None  # where undeliverable messages go instead (a DLQ name), if anywhere
-    consumer: str | None = None
+    consumer: str | None = None  # set here for a forwarding rule (named after its consumer), else by the report
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items()}
@@ -106,6 +125,31 @@ def _invoke_verdict(mocks: AwsMocks, route: Route) -> Verdict:
     )
 
 
+def check_forward(mocks: AwsMocks, route: Route) -> Verdict:
+    """Would EventBridge put the events of rule ``route.source_arn`` on bus ``route.target_arn`` with its role?"""
+    role_arn = route.detail["target"].get("RoleArn") or ""
+    name = role_arn.rsplit("/", 1)[-1]
+    iam = mocks.c["iam"]
+    try:
+        trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+        docs = [
+            iam.get_role_policy(RoleName=name, PolicyName=p)["PolicyDocument"]
+            for p in iam.list_role_policies(RoleName=name)["PolicyNames"]
+        ]
+    except iam.exceptions.NoSuchEntityException:
+        return Verdict(False, f"role {role_arn} does not exist")
+    context = {"aws:SourceArn": route.source_arn, "aws:SourceAccount": mocks.account, "aws:SecureTransport": "true"}
+    trusted = decide(statements(trust), Request("sts:AssumeRole", None, SERVICE[BUS_TARGET], context))
+    if trusted.allowed_by is None:
+        return Verdict(
+            False, f"the trust policy of role {name} does not let events.amazonaws.com assume it for {route.source_arn}"
+        )
+    allowed = identity_policy_allows(docs, "events:PutEvents", route.target_arn)
+    if not allowed.allowed:
+        return Verdict(False, f"role {name} does not allow events:PutEvents on {route.target_arn} ({allowed.reason})")
+    return Verdict(True, f"role {name}: {allowed.reason}")
+
+
 def _remove(mocks: AwsMocks, route: Route) -> None:
     if route.kind == "sns-subscription":
         mocks.c["sns"].unsubscribe(SubscriptionArn=route.detail["arn"])
@@ -145,6 +189,8 @@ def ordering_warnings(mocks: AwsMocks) -> list[str]:
                     "DLQ (make it depend on the Permission)"
                 )
             continue
+        if route.kind == BUS_TARGET:
+            continue  # no queue policy: the role is what lets it deliver
         then = resource_policy_allows(
             route.detail.get("policy_at_creation"),
             service=SERVICE[route.kind],
@@ -171,17 +217,24 @@ def enforce(mocks: AwsMocks) -> list[BlockedRoute]:
         "eventbridge-target": "eventbridge-target-dlq",
         "sns-lambda": "sns-redrive",
         "eventbridge-lambda": "eventbridge-target-dlq",
+        BUS_TARGET: "eventbridge-target-dlq",
     }
     for route in mocks.routes:
         queue_name = mocks.queues.get(route.target_arn, {}).get("name", route.target_arn)
+        forwarding = route.kind == BUS_TARGET
         if route.kind in LAMBDA_ROUTES:
             queue_name = _function_name(mocks, route.target_arn)
             verdict = _invoke_verdict(mocks, route)
+        elif forwarding:
+            verdict = check_forward(mocks, route)
         else:
             verdict = check_delivery(mocks, route.kind, route.source_arn, route.target_arn)
+        # A target's DLQ is a queue, whatever the target is.
+        queue_kind = "eventbridge-target" if forwarding else route.kind
+        consumer = mocks.rules.get(route.source_arn, {}).get("name") if forwarding else None
         dlq_verdict = None
         if route.dlq_arn:
-            dlq_verdict = check_delivery(mocks, route.kind, route.source_arn, route.dlq_arn, as_dlq=True)
+            dlq_verdict = check_delivery(mocks, queue_kind, route.source_arn, route.dlq_arn, as_dlq=True)
         dlq_name = mocks.queues.get(route.dlq_arn or "", {}).get("name", route.dlq_arn)
         if not verdict.allowed and route.kind in LAMBDA_ROUTES:
             # The service keeps trying to invoke, then dead-letters: emulator.async_invoker reads these.
@@ -198,12 +251,19 @@ def enforce(mocks: AwsMocks) -> list[BlockedRoute]:
                 _reroute_to_dlq(mocks, route)
                 fallback = dlq_name
             blocked.append(
-                BlockedRoute(route.resource, route.kind, route.source_arn, queue_name, verdict.reason, fallback)
+                BlockedRoute(
+                    route.resource, route.kind, route.source_arn, queue_name, verdict.reason, fallback, consumer
+                )
             )
         if dlq_verdict is not None and not dlq_verdict.allowed:
             blocked.append(
                 BlockedRoute(
-                    route.resource, dlq_kind[route.kind], route.source_arn, dlq_name or "?", dlq_verdict.reason
+                    route.resource,
+                    dlq_kind[route.kind],
+                    route.source_arn,
+                    dlq_name or "?",
+                    dlq_verdict.reason,
+                    consumer=consumer,
                 )
             )
     return blocked

@@ -225,9 +225,10 @@ class Stack:
         return build_report(self, details=details)
 
     def _consumer(self, consumer: str) -> dict[str, Any]:
-        entry = self.report()["consumers"].get(consumer)
+        consumers = self.report()["consumers"]
+        entry = consumers.get(consumer)
         if entry is None:
-            known = ", ".join(sorted(s.name for s in self.consumers)) or "none"
+            known = ", ".join(sorted(consumers)) or "none"
             raise EmulatorError(f"no consumer {consumer!r} in this stack (consumers: {known})")
         return entry
 
@@ -238,6 +239,16 @@ class Stack:
     def dead_lettered(self, consumer: str) -> list[str]:
         """Envelope ids in ``consumer``'s dead-letter queue."""
         return list(self._consumer(consumer)["dead_lettered"])
+
+    def forwarded(self, consumer: str) -> list[str]:
+        """Envelope ids the rule of ``consumer`` (one with ``bus``) put on the event bus it forwards to.
+
+        What that bus's own rules then do is the embedded AWS's: create the bus, a rule and a target
+        queue with boto3 inside the ``with`` block (same credentials and region), and read the queue."""
+        entry = self._consumer(consumer)
+        if "forwarded" not in entry:
+            raise EmulatorError(f"consumer {consumer!r} does not forward to another event bus (it has no `bus`)")
+        return list(entry["forwarded"])
 
     def deduplicated(self, consumer: str) -> list[str]:
         """Envelope ids ``consumer`` received again and dropped (FIFO deduplication, idempotency)."""

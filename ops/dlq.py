@@ -20,7 +20,7 @@ from typing import Any
 from . import envelopes
 from .errors import OpsError
 from .render import Output, table
-from .stack import Consumer, Stack
+from .stack import Consumer, Forward, Stack
 
 PEEK_VISIBILITY_SECONDS = 30  # s: if a peek is interrupted, its messages are visible again after this
 POLL_SECONDS = 0.5  # s: how often --wait asks for progress
@@ -34,7 +34,7 @@ def _iso(ms: str | None) -> str | None:
     )
 
 
-def _dlq_checked(stack: Stack, c: Consumer) -> dict[str, str]:
+def _dlq_checked(stack: Stack, c: Consumer | Forward) -> dict[str, str]:
     attrs = stack.queue_attributes(c.dlq_url, "QueueArn", "RedrivePolicy", "ApproximateNumberOfMessages")
     if attrs.get("RedrivePolicy"):
         raise OpsError(
@@ -43,7 +43,7 @@ def _dlq_checked(stack: Stack, c: Consumer) -> dict[str, str]:
     return attrs
 
 
-def peek(stack: Stack, c: Consumer, limit: int) -> dict[str, Any]:
+def peek(stack: Stack, c: Consumer | Forward, limit: int) -> dict[str, Any]:
     if limit < 1:
         raise OpsError(f"--limit {limit}: must be at least 1")
     _dlq_checked(stack, c)
@@ -94,7 +94,7 @@ def peek(stack: Stack, c: Consumer, limit: int) -> dict[str, Any]:
 
 
 def run_peek(stack: Stack, out: Output, name: str, limit: int) -> int:
-    data = peek(stack, stack.consumer(name), limit)
+    data = peek(stack, stack.consumer_or_forward(name), limit)
     rows = [
         [m["id"], m["type"], m["receive_count"], m["first_receive"], m["last_receive"], m["excerpt"]]
         for m in data["messages"]
@@ -200,7 +200,7 @@ def run_cancel(stack: Stack, out: Output, name: str) -> int:
 
 
 def run_purge(stack: Stack, out: Output, name: str, yes: bool) -> int:
-    c = stack.consumer(name)
+    c = stack.consumer_or_forward(name)
     if not yes:
         raise OpsError(f"dlq purge deletes every message in {c.dlq_name} for good: add --yes to confirm")
     attrs = stack.queue_attributes(c.dlq_url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")

@@ -55,13 +55,17 @@ def check(data: Any, origin: str) -> dict[str, Any]:
     if missing:
         raise OpsError(f"{origin} lacks the output(s) {', '.join(missing)}: is it a messaging stack?")
     consumers = data["consumers"]
-    if not isinstance(consumers, dict) or not consumers:
+    forwards = data.get("forwards") or {}
+    if not isinstance(consumers, dict) or not isinstance(forwards, dict) or not (consumers or forwards):
         raise OpsError(f"{origin}: output 'consumers' is empty: the stack has no consumer")
     for name, c in consumers.items():
         # A direct consumer (delivery "direct") has no queue, so no queueUrl.
         keys = ("dlqUrl", "function") if isinstance(c, dict) and c.get("delivery") == "direct" else KEYS
         if not isinstance(c, dict) or not all(isinstance(c.get(k), str) for k in keys):
             raise OpsError(f"{origin}: consumers.{name} needs {', '.join(keys[:-1])} and {keys[-1]}")
+    for name, f in forwards.items():
+        if not isinstance(f, dict) or not all(isinstance(f.get(k), str) for k in ("bus", "dlqUrl")):
+            raise OpsError(f"{origin}: forwards.{name} needs bus and dlqUrl")
     channel = data["channel"]
     if not isinstance(channel, dict) or not isinstance(channel.get("kind"), str):
         raise OpsError(f"{origin}: output 'channel' needs kind and target")

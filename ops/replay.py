@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import OpsError
 from .render import Output
-from .stack import Stack
+from .stack import Forward, Stack
 
 POLL_SECONDS = 0.5  # s: how often --wait asks DescribeReplay
 DONE = ("COMPLETED", "CANCELLED", "FAILED")
@@ -34,7 +34,7 @@ def replay(stack: Stack, out: Output, start: str, end: str, consumer: str | None
     begin, finish = parse_time("--from", start), parse_time("--to", end)
     if begin >= finish:
         raise OpsError(f"--from {start} is not before --to {end}")
-    c = stack.consumer(consumer) if consumer else None
+    c = stack.consumer_or_forward(consumer) if consumer else None  # a forward's rule replays to its bus again
     bus = stack.bus
     archive = _archive(stack, bus["arn"])
     destination: dict[str, Any] = {"Arn": bus["arn"]}
@@ -42,8 +42,11 @@ def replay(stack: Stack, out: Output, start: str, end: str, consumer: str | None
     if c is not None:
         found = stack.rules_for(c, bus["name"])
         if not found:
-            target = "function" if c.direct else f"queue {c.queue_name}"
-            raise OpsError(f"no rule on bus {bus['name']} delivers to consumer {c.name}'s {target}")
+            if isinstance(c, Forward):
+                where = f"bus {c.bus}"
+            else:
+                where = "function" if c.direct else f"queue {c.queue_name}"
+            raise OpsError(f"no rule on bus {bus['name']} delivers to consumer {c.name}'s {where}")
         destination["FilterArns"] = [r["arn"] for r in found]
         rules = [r["name"] for r in found]
     name = f"ops-{c.name if c else 'all'}-{int(time.time() * 1000)}"[:64]

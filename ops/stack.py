@@ -48,9 +48,24 @@ class Consumer:
         return self.dlq_url.rstrip("/").rsplit("/", 1)[-1]
 
 
+@dataclass(frozen=True)
+class Forward:
+    """A consumer that forwards to another event bus: no queue, no function; its rule's DLQ."""
+
+    name: str
+    bus: str  # the event bus ARN it forwards to
+    dlq_url: str
+
+    @property
+    def dlq_name(self) -> str:
+        return self.dlq_url.rstrip("/").rsplit("/", 1)[-1]
+
+
 def _region(outputs: dict[str, Any]) -> str | None:
-    for c in outputs["consumers"].values():
-        m = _REGION_IN_URL.match(c.get("queueUrl") or c["dlqUrl"])
+    urls = [c.get("queueUrl") or c["dlqUrl"] for c in outputs["consumers"].values()]
+    urls += [f["dlqUrl"] for f in (outputs.get("forwards") or {}).values()]
+    for url in urls:
+        m = _REGION_IN_URL.match(url)
         if m:
             return m.group(1)
     for value in (outputs.get("alarmTopicArn"), (outputs.get("channel") or {}).get("target")):
@@ -103,12 +118,34 @@ class Stack:
             for name, c in sorted(self.outputs["consumers"].items())
         ]
 
+    @cached_property
+    def forwards(self) -> list[Forward]:
+        """Consumers that forward to another event bus (the `forwards` output; none in older stacks)."""
+        return [
+            Forward(name, f["bus"], f["dlqUrl"]) for name, f in sorted((self.outputs.get("forwards") or {}).items())
+        ]
+
     def consumer(self, name: str) -> Consumer:
         for c in self.consumers:
             if c.name == name:
                 return c
-        known = ", ".join(c.name for c in self.consumers)
-        raise OpsError(f"unknown consumer {name!r}; this stack's consumers are: {known}")
+        for f in self.forwards:
+            if f.name == name:
+                raise OpsError(
+                    f"consumer {name!r} forwards to event bus {f.bus}: it has no queue and no function of this stack, "
+                    "so this command does not apply (its DLQ: dlq peek and dlq purge)"
+                )
+        raise OpsError(f"unknown consumer {name!r}; this stack's consumers are: {self._known()}")
+
+    def consumer_or_forward(self, name: str) -> Consumer | Forward:
+        """A consumer, or a forward, by name (dlq peek and purge, replay: what both have)."""
+        for owner in [*self.consumers, *self.forwards]:
+            if owner.name == name:
+                return owner
+        raise OpsError(f"unknown consumer {name!r}; this stack's consumers are: {self._known()}")
+
+    def _known(self) -> str:
+        return ", ".join([c.name for c in self.consumers] + [f"{f.name} (forwards)" for f in self.forwards])
 
     # ------------------------------------------------------------ discovery
     def queue_attributes(self, url: str, *names: str) -> dict[str, str]:
@@ -131,15 +168,17 @@ class Stack:
         bus = self.client("events").describe_event_bus(Name=name)
         return {"name": bus["Name"], "arn": bus["Arn"]}
 
-    def rules_for(self, consumer: Consumer, bus: str) -> list[dict[str, str]]:
-        """The rules on ``bus`` that deliver to the consumer (its queue, or its function if direct)."""
+    def rules_for(self, consumer: Consumer | Forward, bus: str) -> list[dict[str, str]]:
+        """The rules on ``bus`` that deliver to the consumer (its queue, or its function if direct), or forward to
+        its bus (ListRuleNamesByTarget)."""
         events = self.client("events")
         names: list[str] = []
-        target = (
-            self.client("lambda").get_function(FunctionName=consumer.function)["Configuration"]["FunctionArn"]
-            if consumer.queue_url is None
-            else self.queue_arn(consumer.queue_url)
-        )
+        if isinstance(consumer, Forward):
+            target = consumer.bus
+        elif consumer.queue_url is None:
+            target = self.client("lambda").get_function(FunctionName=consumer.function)["Configuration"]["FunctionArn"]
+        else:
+            target = self.queue_arn(consumer.queue_url)
         kwargs: dict[str, Any] = {"TargetArn": target, "EventBusName": bus}
         while True:
             page = events.list_rule_names_by_target(**kwargs)

@@ -1,4 +1,5 @@
-"""``ops status``: per consumer, its queue, DLQ, alarm and mapping; the producer's channel; a switch in progress.
+"""``ops status``: per consumer, its queue, DLQ, alarm and mapping (for one that forwards to another bus: that bus
+and its DLQ, queue figures do not apply); the producer's channel; a switch in progress.
 
 A direct consumer has no queue and no mapping: those columns say "direct"; its DLQ is shown as any other."""
 
@@ -69,12 +70,22 @@ def gather(stack: Stack, window: int = STATUS_WINDOW_SECONDS) -> dict[str, Any]:
             **dlq,
             "mapping": ", ".join(states) if states else "none",
         }
+    forwards: dict[str, Any] = {}
+    for f in stack.forwards:
+        d = stack.queue_attributes(f.dlq_url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+        forwards[f.name] = {
+            "forwards_to": f.bus,
+            "dlq": f.dlq_name,
+            "dlq_depth": int(d["ApproximateNumberOfMessages"]) + int(d["ApproximateNumberOfMessagesNotVisible"]),
+            "dlq_alarm": alarms.get(f.dlq_name, {}).get("state"),
+        }
     out: dict[str, Any] = {
         "topology": stack.topology,
         "channel": {"kind": stack.channel.get("kind"), "target": stack.channel.get("target")},
         "producer": stack.outputs["producerFunction"],
         "processed_window_seconds": window,
         "consumers": consumers,
+        "forwards": forwards,
         "switch": switch.gather(stack) if stack.draining else None,
     }
     return out
@@ -105,6 +116,17 @@ def run(stack: Stack, out: Output) -> int:
             rows,
         ),
     ]
+    if data["forwards"]:
+        text.append(
+            table(
+                "forwarding consumers (no queue: EventBridge puts what their rule selects on another bus)",
+                ["consumer", "forwards to", "DLQ", "DLQ alarm"],
+                [
+                    [name, f"forwards to {f['forwards_to']}", f["dlq_depth"], f["dlq_alarm"]]
+                    for name, f in data["forwards"].items()
+                ],
+            )
+        )
     sw = data["switch"]
     if sw:
         text.append(f"switch {sw['draining']} -> {sw['topology']}: {sw['state']}; next: {sw['next_step']}")

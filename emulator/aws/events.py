@@ -1,8 +1,16 @@
-"""EventBridge: buses, event-pattern rules, SQS and Lambda targets, and archives."""
+"""EventBridge: buses, event-pattern rules, SQS, Lambda and event-bus targets, and archives.
+
+An event-bus target (a consumer that forwards to another bus) puts what its
+rule selects on that bus, whose own rules then route it, in this embedded AWS
+(another region or account too); the role it puts with is checked once, as
+routes are (emulator/routes.py). A target bus that does not exist fails every
+put, so, as in AWS after its retries, the event goes to the target's DLQ.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import json
 from typing import TYPE_CHECKING, Any, Iterator
@@ -89,14 +97,20 @@ def event_target(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, d
     target_id = inputs.get("targetId") or m.physical_name(typ, name, {}, key="targetId")
     arn = inputs.get("arn") or ""
     service = arn.split(":")[2] if arn.count(":") >= 5 else ""
+    to_bus = is_bus_arn(arn)
     if service == "lambda" and not any(arn in (f.arn, f"{f.arn}:$LATEST") for f in m.functions):
         raise EmulatorError(f"{typ} {name!r}: target {arn!r} is not a function the program declared")
-    if service not in ("sqs", "lambda"):
+    if service not in ("sqs", "lambda") and not to_bus:
         raise EmulatorError(
             f"{typ} {name!r}: target {arn!r} is not an SQS queue or a function; the emulator delivers to those only"
         )
     if service == "lambda" and inputs.get("sqsTarget"):
         raise EmulatorError(f"{typ} {name!r}: sqsTarget on a Lambda target (AWS refuses it)")
+    if to_bus and not inputs.get("roleArn"):
+        raise EmulatorError(
+            f"{typ} {name!r}: target {arn!r} is an event bus; give roleArn, the role EventBridge puts the events "
+            "with (AWS requires one for a bus in another region, and the emulator checks what it allows)"
+        )
     queue = m.queues.get(arn)
     if (
         queue is not None
@@ -133,7 +147,18 @@ def event_target(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, d
     else:
         detail["policy_at_creation"] = m.policy_now(arn)
     m.routes.append(
-        Route("eventbridge-lambda" if service == "lambda" else "eventbridge-target", name, rule_arn, arn, dlq, detail)
+        Route(
+            "eventbridge-lambda"
+            if service == "lambda"
+            else "eventbridge-bus-target"
+            if to_bus
+            else "eventbridge-target",
+            name,
+            rule_arn,
+            arn,
+            dlq,
+            detail,
+        )
     )
     rid = f"{bus}-{rule}-{target_id}"
     return rid, {"targetId": target_id, "id": rid, "eventBusName": bus}
@@ -165,6 +190,58 @@ RESOURCES = {
 
 
 # ------------------------------------------------------------ moto extension
+def is_bus_arn(arn: str) -> bool:
+    parts = arn.split(":", 5)
+    return len(parts) == 6 and parts[2] == "events" and parts[5].startswith("event-bus/")
+
+
+def _bus_backend(arn: str) -> tuple[Any, str]:
+    """(moto's EventBridge of the bus's account and region, the bus name)."""
+    from moto.events.models import events_backends  # noqa: PLC0415
+
+    _, _, _, region, account, resource = arn.split(":", 5)
+    return events_backends[account][region], resource.split("/", 1)[1]
+
+
+def _bus_exists(arn: str) -> bool:
+    backend, name = _bus_backend(arn)
+    return name in backend.event_buses
+
+
+def _forwarded(rule: Any) -> list[str]:
+    """Events (as JSON) a rule put on another event bus, in order."""
+    return rule.__dict__.setdefault("emulator_forwarded", [])
+
+
+def forwarded(rule_arn: str) -> list[str]:
+    """Events (as JSON) the rule ``rule_arn`` put on the event bus it targets."""
+    _, _, _, region, account, resource = rule_arn.split(":", 5)
+    parts = resource.split("/")  # rule/<bus>/<name>, or rule/<name> on the default bus
+    bus, name = (parts[1], parts[2]) if len(parts) == 3 else ("default", parts[1])
+    from moto.events.models import events_backends  # noqa: PLC0415
+
+    found = events_backends[account][region].event_buses.get(bus)
+    rule = found.rules.get(name) if found is not None else None
+    return list(_forwarded(rule)) if rule is not None else []
+
+
+def _forward(rule: Any, event: dict) -> list[dict]:
+    """Record the events a rule puts on other buses; dead-letter those for a bus that does not exist.
+    Returns the targets moto may deliver to."""
+    deliverable = []
+    for target in rule.targets:
+        arn = target.get("Arn", "")
+        if not is_bus_arn(arn):
+            deliverable.append(target)
+        elif _bus_exists(arn):
+            _forwarded(rule).append(json.dumps(event, default=str))
+            deliverable.append(target)
+        elif target.get("DeadLetterConfig", {}).get("Arn"):
+            # PutEvents on a missing bus fails every retry: EventBridge then dead-letters the event.
+            rule._send_to_sqs_queue(target["DeadLetterConfig"]["Arn"].rsplit(":", 1)[-1], copy.deepcopy(event))
+    return deliverable
+
+
 def _expect(rule: Any, event: dict) -> None:
     """Record, on each SQS queue the matching rule targets, that the event must arrive there."""
     from moto.sqs.models import sqs_backends  # noqa: PLC0415
@@ -195,7 +272,8 @@ def aws_semantics() -> Iterator[None]:
       once per expression, not once per target per event (jsonpath_ng builds
       a new parser for each parse, which made every delivery cost ~25 ms);
     * a matching rule's Lambda targets hand their invocation to the emulator's
-      Lambda service (``invocations``), not to moto's Lambda.
+      Lambda service (``invocations``), not to moto's Lambda;
+    * an event-bus target's events are recorded (``forwarded``), and go to its DLQ when that bus does not exist.
     """
     import jsonpath_ng.ext  # noqa: PLC0415 - moto's template parser imports it at each call
     from moto.events.models import EventPattern, Rule  # noqa: PLC0415 - moto loads when a run starts
@@ -223,14 +301,12 @@ def aws_semantics() -> Iterator[None]:
             invocations.push(
                 invocations.Pushed(invocations.EVENTS, self.arn, target["Arn"], pushed, json.dumps(pushed))
             )
-        if not functions:
-            return original_send(self, event, *args, **kwargs)
-        targets = self.targets
-        self.targets = [t for t in targets if t not in functions]  # moto's Lambda would need Docker
-        try:
-            return original_send(self, event, *args, **kwargs)
-        finally:
-            self.targets = targets
+        deliverable = [t for t in _forward(self, event) if t not in functions]  # moto's Lambda would need Docker
+        rule = self
+        if len(deliverable) < len(self.targets):
+            rule = copy.copy(self)  # moto's rule keeps its targets; this delivery skips what it cannot reach
+            rule.targets = deliverable
+        return original_send(rule, event, *args, **kwargs)
 
     with (
         mock.patch.object(EventPattern, "matches_event", event_matches),

@@ -221,7 +221,8 @@ BAD = [
         "bus with a processor",
         stack_config("eventbridge", [{**PARTNER, "processor": "orders:process"}]),
         'messaging:consumers[0].processor: "orders:process" is not allowed with bus; a consumer that forwards to '
-        "another event bus has no queue and no function, so it takes only name, match, bus and the retry keys (maximumRetryAttempts, maximumEventAgeInSeconds)",
+        "another event bus has no queue and no function, so it takes only name, match, bus and the retry keys "
+        "(maximumRetryAttempts, maximumEventAgeInSeconds)",
     ),
     (
         "bus with a batch size",
