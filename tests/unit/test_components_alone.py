@@ -10,6 +10,7 @@ from components import defaults, policies
 from components.alarms import Alarms, AlarmsArgs
 from components.config import ConsumerConfig
 from components.consumer import Consumer, ConsumerComponentArgs
+from components.forward import Forward, ForwardArgs
 from components.idempotency import IdempotencyArgs, IdempotencyStore
 from components.producer import Producer, ProducerComponentArgs
 from components.stack_key import StackKey, StackKeyArgs
@@ -335,3 +336,49 @@ def test_eventbridge_without_a_key_leaves_bus_and_archive_on_aws_owned_encryptio
     d = build_under_mocks(build)
     assert "kmsKeyIdentifier" not in d.named("b-bus").inputs
     assert "kmsKeyIdentifier" not in d.named("b-archive").inputs
+
+
+def test_forward_alone_targets_the_other_bus_with_a_role_for_its_rule_and_a_standard_dlq_on_the_key():
+    rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/shop-bus/partner"
+    other_bus = "arn:aws:events:us-west-2:111122223333:event-bus/partner"
+
+    def build():
+        Forward(
+            "partner",
+            ForwardArgs(
+                consumer_name="partner",
+                config_key="messaging:consumers[0].bus",
+                target_bus_arn=other_bus,
+                rule_name="partner",
+                rule_arn=rule_arn,
+                bus_name="shop-bus",
+                bus_arn=f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/shop-bus",
+                account_id=ACCOUNT,
+                alarm_topic_arn=ALARM_TOPIC,
+                tags=TAGS,
+                kms_key_arn=KEY_ARN,
+                maximum_retry_attempts=3,
+                maximum_event_age_in_seconds=600,
+            ),
+        )
+
+    d = build_under_mocks(build)
+    _, children = children_of(d, "messaging:forward:Forward")
+    assert set(children) == {
+        "partner-dlq",
+        "partner-dlq-policy",
+        "partner-role",
+        "partner-role-policy",
+        "partner-target",
+        "partner-dlq-alarm",
+    }
+    target = children["partner-target"].inputs
+    assert (target["arn"], target["rule"], target["eventBusName"]) == (other_bus, "partner", "shop-bus")
+    assert target["retryPolicy"] == {"maximumRetryAttempts": 3, "maximumEventAgeInSeconds": 600}
+    assert children["partner-dlq"].inputs["kmsMasterKeyId"] == KEY_ARN
+    assert not children["partner-dlq"].inputs.get("fifoQueue")
+    assert children["partner-role"].json_input("assumeRolePolicy") == policies.events_assume_role_policy(
+        rule_arn=rule_arn, account_id=ACCOUNT
+    )
+    assert children["partner-role-policy"].json_input("policy") == policies.forward_role_policy(bus_arn=other_bus)
+    assert children["partner-role"].inputs["tags"] == {**TAGS, "consumer": "partner"}
