@@ -146,3 +146,19 @@ def test_forwarded_refuses_a_consumer_that_does_not_forward():
     with emulator.Stack(config=config()) as stack:
         with pytest.raises(EmulatorError, match="'inventory' does not forward to another event bus"):
             stack.forwarded("inventory")
+
+
+def test_a_bus_in_another_region_receives_the_forwarded_event():
+    other = f"arn:aws:events:us-west-2:{ACCOUNT}:event-bus/{PARTNER_BUS}"
+    with emulator.Stack(config=config(bus=other)) as stack:
+        events, sqs = boto3.client("events", region_name="us-west-2"), boto3.client("sqs", region_name="us-west-2")
+        events.create_event_bus(Name=PARTNER_BUS)
+        url = sqs.create_queue(QueueName="partner-inbox")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name="inbox", EventBusName=PARTNER_BUS, EventPattern='{"source": ["com.example.orders"]}')
+        events.put_targets(Rule="inbox", EventBusName=PARTNER_BUS, Targets=[{"Id": "inbox", "Arn": arn}])
+        stack.publish([order("s-1", "OrderShipped")])
+        stack.drain()
+        (message,) = sqs.receive_message(QueueUrl=url).get("Messages", [])
+        assert json.loads(message["Body"])["detail"]["id"] == "s-1"
+        assert stack.forwarded("partner") == ["s-1"]
