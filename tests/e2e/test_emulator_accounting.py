@@ -66,13 +66,9 @@ def test_a_delivery_lost_inside_the_embedded_aws_fails_the_run_loudly(tmp_path, 
 def test_a_valid_config_with_max_receive_count_1000_and_batch_size_1_drains(tmp_path):
     consumers = [{"name": "orders", "maxReceiveCount": 1000, "batchSize": 1}]
     stack_file = write_stack(tmp_path, consumers, "point-to-point")
-    messages = [
-        order("ok", "OrderCreated"),
-        order("bad-1", "OrderCreated", valid=False),
-        order("bad-2", "OrderShipped", valid=False),
-    ]
+    messages = [order("ok", "OrderCreated"), order("bad", "OrderCreated", valid=False)]
     report = emulator.run(stack="e2e", stack_file=stack_file, messages=messages)
-    assert report["consumers"]["orders"] == {"processed": ["ok"], "dead_lettered": ["bad-1", "bad-2"]}
+    assert report["consumers"]["orders"] == {"processed": ["ok"], "dead_lettered": ["bad"]}
 
 
 def test_a_message_failing_forever_on_a_queue_without_a_dlq_stops_the_run_naming_the_queue(tmp_path):

@@ -275,5 +275,11 @@ def test_a_forwarding_consumer_in_code_takes_its_defaults_untouched_and_is_accep
     )
     assert [c.bus for c in args.stack_config().consumers] == [None, PARTNER_BUS]
     assert json.dumps(args.as_config()["consumers"][1]) == json.dumps(
-        {"name": "partner", "match": None, "bus": PARTNER_BUS}
+        {
+            "name": "partner",
+            "match": None,
+            "maximumRetryAttempts": None,
+            "maximumEventAgeInSeconds": None,
+            "bus": PARTNER_BUS,
+        }
     )
