@@ -67,8 +67,10 @@ FORWARD = {
 }
 
 
-def consumers_of(topology):
-    return [*DEMO_CONSUMERS, FORWARD] if topology == "eventbridge" else None
+def consumers_of(topology, direct=False):
+    """The demo consumers, plus a direct one when asked, plus a forwarding one under eventbridge."""
+    extra = ([DIRECT_CONSUMER] if direct else []) + ([FORWARD] if topology == "eventbridge" else [])
+    return [*DEMO_CONSUMERS, *extra] if extra else None
 
 
 # Types AWS lets us tag, and must carry project / stack / topology.
@@ -100,12 +102,11 @@ STAR_RESOURCE_ALLOWED = {"aws:kms/keyPolicy:KeyPolicy"}
 @functools.cache
 def _deployment(topology, fifo, idempotency, encryption, production, previous_topology, direct):
     options = {"previousTopology": previous_topology} if previous_topology else {}
-    consumers = [*DEMO_CONSUMERS, DIRECT_CONSUMER] if direct else None
+    consumers = consumers_of(topology, direct)
     return run_program(
         stack_config(
             topology,
             consumers,
-            consumers_of(topology),
             fifo=fifo,
             idempotency=idempotency,
             encryption=encryption,
