@@ -15,6 +15,7 @@ from typing import Iterator
 
 from . import events, invocations, sns, sqs
 from .base import Declared, ProgramTransform, Route
+from .clients import shared_models
 from .dispatch import AwsMocks
 from .lambda_ import Function, Mapping
 
@@ -23,5 +24,11 @@ __all__ = ["AwsMocks", "Declared", "Function", "Mapping", "ProgramTransform", "R
 
 @contextlib.contextmanager
 def aws_semantics() -> Iterator[None]:
-    with sqs.aws_semantics(), sns.aws_semantics(), events.aws_semantics(), invocations.aws_semantics():
+    with (
+        shared_models(),
+        sqs.aws_semantics(),
+        sns.aws_semantics(),
+        events.aws_semantics(),
+        invocations.aws_semantics(),
+    ):
         yield

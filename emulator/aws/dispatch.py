@@ -19,16 +19,15 @@ import hashlib
 import threading
 from typing import Any
 
-import boto3
 import pulumi
 
 from ..errors import EmulatorError
 from . import cloudwatch, dynamodb, events, iam, invokes, kms, lambda_, scheduler, schemas, sns, sqs
 from .base import Creator, Declared, ProgramTransform, Route
+from .clients import service_clients
 from .lambda_ import Function, Mapping
 
 SERVICES = (sqs, sns, events, iam, cloudwatch, lambda_, dynamodb, kms, schemas, scheduler)
-CLIENTS = ("sqs", "sns", "events", "iam", "logs", "cloudwatch", "dynamodb", "kms", "scheduler")
 
 
 def _creators() -> dict[str, Creator]:
@@ -51,8 +50,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.partition = "aws"
         self.transform = program_transform
         self._lock = threading.RLock()
-        session = boto3.session.Session(region_name=region)
-        self.c = {svc: session.client(svc, region_name=region) for svc in CLIENTS}
+        self.c = service_clients(region)
         self.resources: list[Declared] = []
         self.errors: list[BaseException] = []
         self._names: set[tuple[str, str]] = set()
