@@ -13,6 +13,8 @@ from ops_support import REGION, Served, order, write_messages
 GOOD = [order("big-1", total=5000), order("small-1", total=5)]
 BAD = [order("big-bad", valid=False, total=7000)]
 
+pytestmark = pytest.mark.xdist_group("ops-direct")  # one served stack for the module, on one worker
+
 
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

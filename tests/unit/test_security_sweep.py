@@ -11,6 +11,9 @@ from pulumi_harness import ACCOUNT, DEMO_CONSUMERS, run_program, stack_config
 
 from components import defaults
 
+# Each deployment is built once per worker (functools.cache below): one worker builds all of them, once.
+pytestmark = pytest.mark.xdist_group("security-sweep")
+
 TOPOLOGIES = ("point-to-point", "fanout", "eventbridge")
 # A consumer SNS or EventBridge invokes directly (no queue), beside the demo's queue consumers.
 DIRECT_CONSUMER = {"name": "alerts", "delivery": "direct", "match": {"data": {"total": [{"numeric": [">", 1000]}]}}}
