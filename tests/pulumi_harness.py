@@ -319,6 +319,18 @@ def _fresh_event_loop() -> None:
 _thread_loops: list[asyncio.AbstractEventLoop] = []
 
 
+def _cancel_pending() -> None:
+    """A program that failed leaves outputs pending on the run's loop: cancel and finish them now, so no
+    un-awaited coroutine is left for the garbage collector to report inside a later test."""
+    if _loop is None or _loop.is_closed():
+        return
+    pending = [task for task in asyncio.all_tasks(_loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        _loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
 def _ensure_event_loop() -> asyncio.AbstractEventLoop:
     """Pulumi's own helper for its mock monitor's threads, recording the loops it creates."""
     try:
@@ -343,6 +355,7 @@ def build_under_mocks(build: Callable[[], Any], config: dict[str, str] | None = 
     try:
         pulumi.runtime.test(build)()
     finally:
+        _cancel_pending()
         pulumi.runtime.set_all_config({})
         pulumi.runtime.reset_options()
     return Deployment(monitor.registrations, mocks.parameters_read, monitor.component_outputs)
@@ -389,6 +402,7 @@ def attempt_program(
     except Exception as raised:  # noqa: BLE001 - handed to the test to assert on
         error = raised
     finally:
+        _cancel_pending()
         pulumi.runtime.set_all_config({})
         pulumi.runtime.reset_options()
     return error, Deployment(monitor.registrations, mocks.parameters_read, monitor.component_outputs, exports)

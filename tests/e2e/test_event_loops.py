@@ -39,3 +39,16 @@ def test_each_program_run_under_the_recording_mocks_closes_the_previous_runs_loo
     pulumi_harness.attempt_program(config)
     second = created.index(asyncio.get_event_loop())
     assert [loop for loop in created[:second] if not loop.is_closed()] == []
+
+
+def test_a_program_run_that_fails_leaves_no_output_pending_for_a_later_test():
+    # Refused once the bus exists (forwarding to the stack's own bus): outputs of what was declared are pending.
+    own_bus = (
+        f"arn:aws:events:{pulumi_harness.REGION}:{pulumi_harness.ACCOUNT}:event-bus/"
+        f"eventbridge-bus-{pulumi_harness._suffix('eventbridge-bus')}"
+    )
+    config = pulumi_harness.stack_config("eventbridge", [{"name": "partner", "bus": own_bus}])
+    error, deployment = pulumi_harness.attempt_program(config)
+    assert "is this stack's own event bus" in str(error)
+    assert deployment.registrations, "nothing was declared before the refusal: the check saw no pending output"
+    assert [task for task in asyncio.all_tasks(asyncio.get_event_loop()) if not task.done()] == []
