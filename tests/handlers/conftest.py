@@ -10,6 +10,8 @@ import textwrap
 import pytest
 from handler_testkit import RECORDED, REGION, Runtime, fresh_modules
 
+from emulator.aws.clients import shared_models
+
 
 @pytest.fixture(autouse=True)
 def lambda_env(monkeypatch):
@@ -23,7 +25,9 @@ def lambda_env(monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
     fresh_modules()
-    yield monkeypatch
+    # Each test's cold start creates its clients afresh; botocore reads each service model once per process.
+    with shared_models():
+        yield monkeypatch
     fresh_modules()
 
 
