@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import runpy
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -413,3 +414,16 @@ def run_program(config: dict[str, str], main: Path = MAIN, project: str = PROJEC
     if error is not None:
         raise error
     return deployment
+
+
+_deployed: dict[str, Deployment] = {}
+
+
+def deployed(config: dict[str, str]) -> Deployment:
+    """``run_program(config)`` for tests that only read what was declared: the program is a function of its
+    config, folder and environment, so each distinct one runs once per worker (tests never change it)."""
+    environment = sorted((k, v) for k, v in os.environ.items() if not k.startswith("PYTEST_"))  # pytest's: per test
+    key = json.dumps([config, os.getcwd(), environment], sort_keys=True)
+    if key not in _deployed:
+        _deployed[key] = run_program(config)
+    return _deployed[key]

@@ -6,15 +6,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from pulumi_harness import Deployment, attempt_program, run_program, stack_config
+from pulumi_harness import Deployment, attempt_program, deployed, stack_config
 
 
 @pytest.fixture
 def deploy() -> Callable[..., Deployment]:
-    """deploy(topology, consumers=None, **options) -> Deployment of the whole program."""
+    """deploy(topology, consumers=None, **options) -> Deployment of the whole program (one run per distinct
+    config: the tests read it, never change it)."""
 
     def _deploy(topology: str, consumers: list[dict] | None = None, **options: Any) -> Deployment:
-        deployment = run_program(stack_config(topology, consumers, **options))
+        deployment = deployed(stack_config(topology, consumers, **options))
         assert deployment.resources, "the program registered no resources: the mocks did not run it"
         return deployment
 

@@ -6,7 +6,7 @@ program under each topology and compares what would decide a replacement.
 """
 
 import pytest
-from pulumi_harness import run_program, stack_config
+from pulumi_harness import deployed, stack_config
 
 TOPOLOGIES = ["point-to-point", "fanout", "eventbridge"]
 ONE_CONSUMER = [{"name": "inventory", "batchSize": 5, "maxReceiveCount": 7}]
@@ -20,7 +20,7 @@ def queues(deployment):
 
 @pytest.fixture
 def per_topology():
-    return {topology: run_program(stack_config(topology, ONE_CONSUMER)) for topology in TOPOLOGIES}
+    return {topology: deployed(stack_config(topology, ONE_CONSUMER)) for topology in TOPOLOGIES}
 
 
 def test_consumer_queue_and_dlq_keep_their_urns_under_every_topology(per_topology):
@@ -78,7 +78,7 @@ def route_urns(deployment):
 
 @pytest.mark.parametrize(("topology", "previous"), [("eventbridge", "fanout"), ("fanout", "eventbridge")])
 def test_while_draining_both_ingresses_deliver_and_each_queue_accepts_both_sources(topology, previous):
-    d = run_program(
+    d = deployed(
         stack_config(topology, [{"name": "inventory", "match": {"type": ["OrderCreated"]}}], previousTopology=previous)
     )
     topic_arn = d.output("fanout-topic", "arn")
@@ -99,14 +99,14 @@ def test_while_draining_both_ingresses_deliver_and_each_queue_accepts_both_sourc
 
 
 def test_draining_keeps_the_previous_topology_resources_under_their_urns():
-    before = run_program(stack_config("fanout", ONE_CONSUMER))
-    during = run_program(stack_config("eventbridge", ONE_CONSUMER, previousTopology="fanout"))
+    before = deployed(stack_config("fanout", ONE_CONSUMER))
+    during = deployed(stack_config("eventbridge", ONE_CONSUMER, previousTopology="fanout"))
     fanout_urns = {r.urn for r in before.registrations if "messaging:topology:Fanout" in r.urn}
     assert fanout_urns and fanout_urns <= {r.urn for r in during.registrations}
 
 
 def test_the_producer_moves_only_after_every_route_of_both_topologies_exists():
-    d = run_program(stack_config("eventbridge", ONE_CONSUMER, previousTopology="fanout"))
+    d = deployed(stack_config("eventbridge", ONE_CONSUMER, previousTopology="fanout"))
     routes = route_urns(d)
     assert len(routes) == 2
     for name in ("producer-function", "producer-role-policy"):
@@ -115,7 +115,7 @@ def test_the_producer_moves_only_after_every_route_of_both_topologies_exists():
 
 @pytest.mark.parametrize("topology", ["fanout", "eventbridge"])
 def test_routes_wait_for_the_queue_policies_and_the_key_policy(topology):
-    d = run_program(stack_config(topology, ONE_CONSUMER, encryption="kms"))
+    d = deployed(stack_config(topology, ONE_CONSUMER, encryption="kms"))
     (key_policy,) = d.of_type("aws:kms/keyPolicy:KeyPolicy")
     (route,) = [d.by_urn(urn) for urn in route_urns(d)]
     assert {d.named("inventory-queue-policy").urn, d.named("inventory-dlq-policy").urn, key_policy.urn} <= set(
@@ -125,7 +125,7 @@ def test_routes_wait_for_the_queue_policies_and_the_key_policy(topology):
 
 @pytest.mark.parametrize(("topology", "previous"), [("eventbridge", "fanout"), ("fanout", "eventbridge")])
 def test_while_draining_the_producer_may_still_send_to_the_old_channel_and_waits_for_its_policy(topology, previous):
-    d = run_program(stack_config(topology, ONE_CONSUMER, previousTopology=previous))
+    d = deployed(stack_config(topology, ONE_CONSUMER, previousTopology=previous))
     statements = d.named("producer-role-policy").json_input("policy")["Statement"]
     targets = {
         "fanout": ("sns:Publish", d.output("fanout-topic", "arn")),
@@ -141,8 +141,8 @@ def test_while_draining_the_producer_may_still_send_to_the_old_channel_and_waits
 
 @pytest.mark.parametrize(("topology", "previous"), [("eventbridge", "fanout"), ("fanout", "eventbridge")])
 def test_ending_the_drain_only_removes_the_old_ingress(topology, previous):
-    during = run_program(stack_config(topology, ONE_CONSUMER, previousTopology=previous))
-    after = run_program(stack_config(topology, ONE_CONSUMER))
+    during = deployed(stack_config(topology, ONE_CONSUMER, previousTopology=previous))
+    after = deployed(stack_config(topology, ONE_CONSUMER))
     kept, before_urns = {r.urn for r in after.registrations}, {r.urn for r in during.registrations}
     assert kept <= before_urns, f"step 2 creates {sorted(kept - before_urns)}"
     removed = before_urns - kept
@@ -151,7 +151,7 @@ def test_ending_the_drain_only_removes_the_old_ingress(topology, previous):
 
 
 def test_every_function_waits_for_its_role_policy():
-    d = run_program(stack_config("fanout"))
+    d = deployed(stack_config("fanout"))
     for function in d.of_type("aws:lambda/function:Function"):
         prefix = function.name.removesuffix("-function")
         assert d.named(f"{prefix}-role-policy").urn in function.dependencies, function.name

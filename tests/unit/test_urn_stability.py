@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
-from pulumi_harness import PROJECT, STACK, Deployment, run_program
+from pulumi_harness import PROJECT, STACK, Deployment, deployed
 
 FIXTURES = Path(__file__).parent / "urn_fixtures"
 SCENARIOS = [
@@ -81,7 +81,7 @@ def answered_urns(deployment: Deployment) -> dict[str, list]:
 def before_and_after(request):
     file, scenario = request.param
     recorded = json.loads((FIXTURES / f"{file}.json").read_text())[scenario]
-    return recorded, run_program(recorded["config"])
+    return recorded, deployed(recorded["config"])
 
 
 def test_the_fixtures_cover_every_topology_a_switch_and_every_queue_kind():
@@ -124,7 +124,7 @@ def test_no_queue_or_other_resource_changes_an_input_that_forces_a_replacement(b
 
 
 def test_the_components_children_carry_an_alias_to_the_stack_root_they_were_created_under():
-    d = run_program(json.loads((FIXTURES / "fanout.json").read_text())["defaults"]["config"])
+    d = deployed(json.loads((FIXTURES / "fanout.json").read_text())["defaults"]["config"])
     (messaging,) = d.of_type("messaging:index:Messaging")
     children = [r for r in d.registrations if r.parent == messaging.urn]
     assert {r.name for r in children} >= {"inventory", "analytics", "producer", "alarms", "fanout"}
