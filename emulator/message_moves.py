@@ -95,7 +95,7 @@ class MessageMoves:
         if queue is None or queue.queue_arn != arn:
             raise _error(
                 "ResourceNotFoundException",
-                f"The resource that you specified for the {param} parameter does not exist.",
+                f"The resource that you specified for the {param} parameter doesn't exist.",
             )
         return queue
 
@@ -156,12 +156,16 @@ class MessageMoves:
 
     def cancel(self, handle: str) -> int:
         with self._lock:
+            # AWS reads the handle first: what it cannot decode, then a source queue, then a task it lacks.
+            try:
+                decoded = json.loads(base64.b64decode(handle, validate=True))
+                task_id, source_arn = decoded["taskId"], decoded["sourceArn"]
+            except (ValueError, TypeError, KeyError):
+                raise _error("InvalidParameterValue", "Value for parameter TaskHandle is invalid.") from None
+            self._queue(source_arn, "SourceArn")
             task = next((t for t in self.tasks if t.handle == handle), None)
             if task is None:
-                raise _error(
-                    "ResourceNotFoundException",
-                    "The resource that you specified for the TaskHandle parameter does not exist.",
-                )
+                raise _error("ResourceNotFoundException", "Task does not exist.")
             if task.status != "RUNNING":
                 raise _error(
                     "AWS.SimpleQueueService.UnsupportedOperation",

@@ -4,6 +4,7 @@ SQS message move tasks (rate in the emulator's clock, where messages go, errors)
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime, timezone
 
@@ -118,7 +119,12 @@ def test_move_task_errors_are_aws_s(moves):
         (
             dict(SourceArn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:nope"),
             "ResourceNotFoundException",
-            "The resource that you specified for the SourceArn parameter does not exist.",
+            "The resource that you specified for the SourceArn parameter doesn't exist.",
+        ),
+        (
+            dict(SourceArn=dlq_arn, DestinationArn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:nope"),
+            "ResourceNotFoundException",
+            "The resource that you specified for the DestinationArn parameter doesn't exist.",
         ),
     ]
     for kwargs, code, message in cases:
@@ -133,6 +139,22 @@ def test_move_task_errors_are_aws_s(moves):
     with pytest.raises(ClientError) as caught:
         sqs.cancel_message_move_task(TaskHandle=handle)
     assert caught.value.response["Error"]["Code"] == "AWS.SimpleQueueService.UnsupportedOperation"
+    # The texts AWS answers for a handle it cannot read, a handle naming no queue and one naming no task.
+    other_queue = json.dumps({"taskId": "t-1", "sourceArn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:nope"})
+    no_task = json.dumps({"taskId": "t-1", "sourceArn": dlq_arn})
+    cancels = [
+        ("not-a-handle", "InvalidParameterValue", "Value for parameter TaskHandle is invalid."),
+        (
+            base64.b64encode(other_queue.encode()).decode(),
+            "ResourceNotFoundException",
+            "The resource that you specified for the SourceArn parameter doesn't exist.",
+        ),
+        (base64.b64encode(no_task.encode()).decode(), "ResourceNotFoundException", "Task does not exist."),
+    ]
+    for bad, code, message in cancels:
+        with pytest.raises(ClientError) as caught:
+            sqs.cancel_message_move_task(TaskHandle=bad)
+        assert (caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]) == (code, message)
 
 
 def test_replay_sends_only_the_window_to_only_the_named_rules_with_replay_name(aws):
