@@ -159,9 +159,11 @@ class MessageMoves:
             # AWS reads the handle first: what it cannot decode, then a source queue, then a task it lacks.
             try:
                 decoded = json.loads(base64.b64decode(handle, validate=True))
-                task_id, source_arn = decoded["taskId"], decoded["sourceArn"]
-            except (ValueError, TypeError, KeyError):
-                raise _error("InvalidParameterValue", "Value for parameter TaskHandle is invalid.") from None
+                source_arn = decoded.get("sourceArn") if decoded.get("taskId") else None
+            except (ValueError, TypeError, AttributeError):
+                source_arn = None
+            if not isinstance(source_arn, str):
+                raise _error("InvalidParameterValue", "Value for parameter TaskHandle is invalid.")
             self._queue(source_arn, "SourceArn")
             task = next((t for t in self.tasks if t.handle == handle), None)
             if task is None:
