@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -414,27 +414,16 @@ def _parse_consumers(
 
     consumers: list[ConsumerConfig] = []
     seen: set[str] = set()
-    for index, item in enumerate(raw):
-        path = f"{key}[{index}]"
-        if not isinstance(item, Mapping):
-            errors.append(f"{path}: {_show(item)} is not allowed; a consumer is an object with at least a name")
-            continue
-        for unknown in sorted(set(item) - set(CONSUMER_KEYS)):
-            errors.append(f"{path}.{unknown}: unknown key; known keys are {', '.join(CONSUMER_KEYS)}")
-        values = {k: item.get(k, default) for k, default in CONSUMER_KEYS.items()}
-        check = _Checker(errors, prefix=f"{path}.")
 
+    def consumer_clash(name: str) -> str | None:
+        return "is a duplicate; consumer names must be unique" if name in seen else None
+
+    items = _items(
+        raw, key=key, keys=CONSUMER_KEYS, shape="a consumer is an object with at least a name", errors=errors
+    )
+    for _index, path, item, values, check in items:
         name = values["name"]
-        if not _valid_name(name, f"{path}.name", errors):
-            pass  # reported; the checks below assume a well-formed name
-        elif name in defaults.RESERVED_NAMES:
-            errors.append(
-                f"{path}.name: {_show(name)} is reserved; the stack names its own resources after it; reserved names "
-                f"are {', '.join(defaults.RESERVED_NAMES)}"
-            )
-        elif name in seen:
-            errors.append(f"{path}.name: {_show(name)} is a duplicate; consumer names must be unique")
-        else:
+        if _check_name(name, path, clash=consumer_clash, errors=errors):
             seen.add(name)
 
         match = values["match"]
@@ -685,34 +674,23 @@ def _parse_producers(
     consumer_index = {c.name: i for i, c in reversed(list(enumerate(consumers))) if isinstance(c.name, str)}
     producers: list[ProducerConfig] = []
     seen: dict[str, int] = {}
-    for index, item in enumerate(raw):
-        path = f"{key}[{index}]"
-        if not isinstance(item, Mapping):
-            errors.append(f"{path}: {_show(item)} is not allowed; a producer is an object with a name and a handler")
-            continue
-        for unknown in sorted(set(item) - set(PRODUCER_KEYS)):
-            errors.append(f"{path}.{unknown}: unknown key; known keys are {', '.join(PRODUCER_KEYS)}")
-        values = {k: item.get(k, default) for k, default in PRODUCER_KEYS.items()}
-        check = _Checker(errors, prefix=f"{path}.")
 
-        name = values["name"]
-        if not _valid_name(name, f"{path}.name", errors):
-            pass  # reported; the checks below assume a well-formed name
-        elif name in defaults.RESERVED_NAMES:
-            errors.append(
-                f"{path}.name: {_show(name)} is reserved; the stack names its own resources after it; reserved names "
-                f"are {', '.join(defaults.RESERVED_NAMES)}"
-            )
-        elif name in seen:
-            errors.append(
-                f"{path}.name: {_show(name)} is a duplicate of {key}[{seen[name]}].name; producer names must be unique"
-            )
-        elif name in consumer_index:
-            errors.append(
-                f"{path}.name: {_show(name)} is also the name of {NAMESPACE}:consumers[{consumer_index[name]}]; "
+    def producer_clash(name: str) -> str | None:
+        if name in seen:
+            return f"is a duplicate of {key}[{seen[name]}].name; producer names must be unique"
+        if name in consumer_index:
+            return (
+                f"is also the name of {NAMESPACE}:consumers[{consumer_index[name]}]; "
                 "a producer's name must differ from every consumer's (their resources would share names)"
             )
-        else:
+        return None
+
+    items = _items(
+        raw, key=key, keys=PRODUCER_KEYS, shape="a producer is an object with a name and a handler", errors=errors
+    )
+    for index, path, _item, values, check in items:
+        name = values["name"]
+        if _check_name(name, path, clash=producer_clash, errors=errors):
             seen[name] = index
 
         handler = values["handler"]
@@ -744,6 +722,40 @@ def _check_message_age_alarms(consumers: tuple[ConsumerConfig, ...], retention_s
                 f"of {retention_seconds} s, so the alarm could never fire; use a value from "
                 f"{defaults.MAX_MESSAGE_AGE_MIN_SECONDS} to {retention_seconds - 1}"
             )
+
+
+def _items(
+    raw: Sequence[Any], *, key: str, keys: Mapping[str, Any], shape: str, errors: list[str]
+) -> Iterator[tuple[int, str, Mapping[str, Any], dict[str, Any], _Checker]]:
+    """Each object of a config list with its path, its values (missing keys take their defaults) and a checker
+    that names the item's keys; an item that is not an object and every unknown key are reported on the way."""
+    for index, item in enumerate(raw):
+        path = f"{key}[{index}]"
+        if not isinstance(item, Mapping):
+            errors.append(f"{path}: {_show(item)} is not allowed; {shape}")
+            continue
+        for unknown in sorted(set(item) - set(keys)):
+            errors.append(f"{path}.{unknown}: unknown key; known keys are {', '.join(keys)}")
+        values = {k: item.get(k, default) for k, default in keys.items()}
+        yield index, path, item, values, _Checker(errors, prefix=f"{path}.")
+
+
+def _check_name(name: Any, path: str, *, clash: Callable[[str], str | None], errors: list[str]) -> bool:
+    """A consumer's or producer's name: well formed, not reserved, and not taken (`clash` says by what, or None).
+    True when the name is free, so the caller records it."""
+    if not _valid_name(name, f"{path}.name", errors):
+        return False  # reported; the checks after it assume a well-formed name
+    if name in defaults.RESERVED_NAMES:
+        errors.append(
+            f"{path}.name: {_show(name)} is reserved; the stack names its own resources after it; reserved names "
+            f"are {', '.join(defaults.RESERVED_NAMES)}"
+        )
+        return False
+    taken = clash(name)
+    if taken is not None:
+        errors.append(f"{path}.name: {_show(name)} {taken}")
+        return False
+    return True
 
 
 def _valid_name(name: Any, where: str, errors: list[str]) -> bool:
