@@ -74,7 +74,7 @@ def create_metric_alarm(
         metric_name=spec.metric_name,
         dimensions=spec.dimensions,
         statistic=spec.statistic,
-        period=defaults.METRIC_ALARM_PERIOD_SECONDS,
+        period=spec.period_seconds,
         evaluation_periods=1,
         threshold=spec.threshold,
         comparison_operator="GreaterThanOrEqualToThreshold",
@@ -97,20 +97,14 @@ def create_dlq_alarm(
     parent: pulumi.Resource,
 ) -> aws.cloudwatch.MetricAlarm:
     """An alarm as soon as one message sits in a dead-letter queue."""
-    return aws.cloudwatch.MetricAlarm(
-        name,
-        alarm_description=description,
+    spec = AlarmSpec(
+        role="dlq-alarm",
+        description=description,
         namespace="AWS/SQS",
         metric_name="ApproximateNumberOfMessagesVisible",
         dimensions={"QueueName": queue_name},
         statistic="Maximum",
-        period=defaults.DLQ_ALARM_PERIOD_SECONDS,
-        evaluation_periods=1,
         threshold=defaults.DLQ_ALARM_THRESHOLD,
-        comparison_operator="GreaterThanOrEqualToThreshold",
-        treat_missing_data="notBreaching",
-        alarm_actions=[topic_arn],
-        ok_actions=[topic_arn],
-        tags=dict(tags),
-        opts=pulumi.ResourceOptions(parent=parent),
+        period_seconds=defaults.DLQ_ALARM_PERIOD_SECONDS,
     )
+    return create_metric_alarm(name, spec, topic_arn=topic_arn, tags=tags, parent=parent)

@@ -24,10 +24,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components import defaults, lambda_env, policies
-from components.alarms import create_dlq_alarm
 from components.config import ConsumerConfig
 from components.lambda_function import FunctionSpec, create_function
-from components.queues import QueueSpec, create_queue, create_queue_policy
+from components.queues import QueueSpec, create_dead_letter_queue, create_queue, create_queue_policy
 from components.topologies.base import resolved_grants
 
 
@@ -77,10 +76,20 @@ class Consumer(pulumi.ComponentResource):
             "protect": args.production,
             "retain_on_delete": args.production,
         }
-        self.dlq = create_queue(f"{name}-dlq", QueueSpec(retention_days=args.dlq_retention_days, **queues), self)
         # Children of the consumer, never of a topology, so a switch updates them in place: during a
         # switch Pulumi would create a new policy and then delete the old one, wiping the queue's policy.
         sources = resolved_grants(args.grants)
+        dead_letters = create_dead_letter_queue(
+            f"{name}-dlq",
+            QueueSpec(retention_days=args.dlq_retention_days, **queues),
+            account_id=args.account_id,
+            grants=sources,
+            alarm_description=f"Messages for consumer {cfg.name} are in its dead-letter queue",
+            alarm_topic_arn=args.alarm_topic_arn,
+            parent=self,
+        )
+        self.dlq, self.dlq_alarm = dead_letters.queue, dead_letters.alarm
+        self.policies = [dead_letters.policy]
         self.queue: aws.sqs.Queue | None = None
         self.event_source_mapping: aws.lambda_.EventSourceMapping | None = None
         if not cfg.direct:
@@ -95,11 +104,11 @@ class Consumer(pulumi.ComponentResource):
                 ),
                 self,
             )
-        owned = [(self.queue, "queue"), (self.dlq, "dlq")] if self.queue is not None else [(self.dlq, "dlq")]
-        self.policies = [
-            create_queue_policy(f"{name}-{role}-policy", queue, account_id=args.account_id, grants=sources, parent=self)
-            for queue, role in owned
-        ]
+            self.policies.append(
+                create_queue_policy(
+                    f"{name}-queue-policy", self.queue, account_id=args.account_id, grants=sources, parent=self
+                )
+            )
 
         environment: dict[str, pulumi.Input[str]] = {
             lambda_env.CONSUMER: cfg.name,
@@ -174,15 +183,6 @@ class Consumer(pulumi.ComponentResource):
                 maximum_event_age_in_seconds=defaults.LAMBDA_ASYNC_MAX_EVENT_AGE_SECONDS,
                 opts=pulumi.ResourceOptions(parent=self),
             )
-        self.dlq_alarm = create_dlq_alarm(
-            f"{name}-dlq-alarm",
-            queue_name=self.dlq.name,
-            description=f"Messages for consumer {cfg.name} are in its dead-letter queue",
-            topic_arn=args.alarm_topic_arn,
-            tags=tags,
-            parent=self,
-        )
-
         # A direct consumer has no queue: its queue outputs are None (components.messaging exports "direct").
         self.delivery = cfg.delivery
         self.queue_url = self.queue.url if self.queue is not None else None

@@ -51,6 +51,7 @@ class AlarmSpec:
     dimensions: dict[str, str]
     statistic: str
     threshold: float
+    period_seconds: int = defaults.METRIC_ALARM_PERIOD_SECONDS
 
 
 def dashboard_name(project: str, stack: str, component: str | None) -> str:

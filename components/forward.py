@@ -20,9 +20,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components import defaults, policies
-from components.alarms import create_dlq_alarm
 from components.config import ConfigError
-from components.queues import QueueSpec, create_queue, create_queue_policy
+from components.queues import create_dead_letter_queue, standard_dead_letter_spec
 from components.topologies.base import resolved_grants
 
 
@@ -73,28 +72,23 @@ class Forward(pulumi.ComponentResource):
         self.consumer_name = args.consumer_name
         tags = {**args.tags, "consumer": args.consumer_name}
         child = pulumi.ResourceOptions(parent=self)
-        # EventBridge dead-letters only to standard queues, FIFO stack or not.
-        self.dlq = create_queue(
+        dlq = create_dead_letter_queue(
             f"{name}-dlq",
-            QueueSpec(
+            standard_dead_letter_spec(
                 retention_days=args.dlq_retention_days,
-                fifo=False,
                 kms_key_arn=args.kms_key_arn,
                 tags=tags,
-                protect=args.production,
-                retain_on_delete=args.production,
+                production=args.production,
             ),
-            self,
-        )
-        self.dlq_policy = create_queue_policy(
-            f"{name}-dlq-policy",
-            self.dlq,
             account_id=args.account_id,
             grants=resolved_grants(
                 [policies.SendGrant(service=policies.EVENTS_PRINCIPAL, source_arns=(args.rule_arn,))]
             ),
+            alarm_description=f"Events consumer {args.consumer_name} could not put on {args.target_bus_arn}",
+            alarm_topic_arn=args.alarm_topic_arn,
             parent=self,
         )
+        self.dlq, self.dlq_policy, self.dlq_alarm = dlq.queue, dlq.policy, dlq.alarm
         self.role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=pulumi.Output.all(args.rule_arn, args.account_id).apply(
@@ -128,15 +122,6 @@ class Forward(pulumi.ComponentResource):
             # The role must allow the put, and the DLQ accept the rule, before the first event matches.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy, self.dlq_policy]),
         )
-        self.dlq_alarm = create_dlq_alarm(
-            f"{name}-dlq-alarm",
-            queue_name=self.dlq.name,
-            description=f"Events consumer {args.consumer_name} could not put on {args.target_bus_arn}",
-            topic_arn=args.alarm_topic_arn,
-            tags=tags,
-            parent=self,
-        )
-
         self.target_bus_arn = pulumi.Output.from_input(args.target_bus_arn)
         self.role_arn = self.role.arn
         self.dlq_url = self.dlq.url

@@ -1,5 +1,6 @@
 """The one builder for SQS queues that hold messages: consumer queues, their
-dead-letter queues and EventBridge's delivery DLQ, each with its one policy.
+dead-letter queues, EventBridge's delivery DLQ and the forwarding consumers' and
+schedules' DLQs, each with its one policy (and each DLQ with its alarm).
 
 Not a component: the resources are children of the caller, named by the caller,
 so a queue's URN is the caller's (and never changes when this module does).
@@ -15,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import defaults, policies
+from components.alarms import create_dlq_alarm
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +31,21 @@ class QueueSpec:
     visibility_timeout_seconds: int | None = None
     dead_letter_arn: pulumi.Input[str] | None = None  # where a message goes after max_receive_count receives
     max_receive_count: int | None = None
+
+
+def standard_dead_letter_spec(
+    *, retention_days: int, kms_key_arn: pulumi.Input[str] | None, tags: Mapping[str, str], production: bool
+) -> QueueSpec:
+    """A standard queue, FIFO stack or not (EventBridge, Scheduler and Lambda destinations refuse FIFO
+    dead-letter queues), holding what failed: protected and retained in production."""
+    return QueueSpec(
+        retention_days=retention_days,
+        fifo=False,
+        kms_key_arn=kms_key_arn,
+        tags=tags,
+        protect=production,
+        retain_on_delete=production,
+    )
 
 
 def queue_encryption(kms_key_arn: pulumi.Input[str] | None) -> dict:
@@ -84,3 +101,35 @@ def create_queue_policy(
         ),
         opts=pulumi.ResourceOptions(parent=parent),
     )
+
+
+@dataclass(frozen=True)
+class DeadLetterQueue:
+    queue: aws.sqs.Queue
+    policy: aws.sqs.QueuePolicy
+    alarm: aws.cloudwatch.MetricAlarm
+
+
+def create_dead_letter_queue(
+    name: str,
+    spec: QueueSpec,
+    *,
+    account_id: pulumi.Input[str],
+    grants: pulumi.Input[Sequence[policies.SendGrant]],
+    alarm_description: str,
+    alarm_topic_arn: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> DeadLetterQueue:
+    """A dead-letter queue (`name`), its one policy (`<name>-policy`, as create_queue_policy) and an alarm on its
+    first message (`<name>-alarm`), all children of `parent`."""
+    queue = create_queue(name, spec, parent)
+    policy = create_queue_policy(f"{name}-policy", queue, account_id=account_id, grants=grants, parent=parent)
+    alarm = create_dlq_alarm(
+        f"{name}-alarm",
+        queue_name=queue.name,
+        description=alarm_description,
+        topic_arn=alarm_topic_arn,
+        tags=spec.tags,
+        parent=parent,
+    )
+    return DeadLetterQueue(queue=queue, policy=policy, alarm=alarm)

@@ -20,8 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import defaults, schedule_policies
-from components.alarms import create_dlq_alarm
-from components.queues import QueueSpec, create_queue, create_queue_policy
+from components.queues import create_dead_letter_queue, standard_dead_letter_spec
 from components.schedule_config import ScheduleConfig, scheduler_input
 
 
@@ -58,21 +57,23 @@ class Schedules(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = dict(args.tags)
         group = aws.scheduler.ScheduleGroup(f"{name}-group", tags=tags, opts=child)
-        # A standard queue always: Scheduler and Lambda destinations refuse FIFO dead-letter queues.
-        dlq = create_queue(
+        # TLS only: the senders are this account's roles (Scheduler's and the producer's), allowed by their policies.
+        dead_letters = create_dead_letter_queue(
             f"{name}-dlq",
-            QueueSpec(
+            standard_dead_letter_spec(
                 retention_days=args.dlq_retention_days,
-                fifo=False,
                 kms_key_arn=args.kms_key_arn,
                 tags=tags,
-                protect=args.production,
-                retain_on_delete=args.production,
+                production=args.production,
             ),
+            account_id=args.account_id,
+            grants=[],
+            alarm_description="messaging: a scheduled envelope was not published (its invocation or its producer run "
+            f"failed); read the dead letters in {name}-dlq",
+            alarm_topic_arn=args.alarm_topic_arn,
             parent=self,
         )
-        # TLS only: the senders are this account's roles (Scheduler's and the producer's), allowed by their policies.
-        dlq_policy = create_queue_policy(f"{name}-dlq-policy", dlq, account_id=args.account_id, grants=[], parent=self)
+        dlq, dlq_policy = dead_letters.queue, dead_letters.policy
         role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=pulumi.Output.all(args.account_id, group.arn).apply(
@@ -131,15 +132,6 @@ class Schedules(pulumi.ComponentResource):
             )
             for s in args.schedules
         }
-        create_dlq_alarm(
-            f"{name}-dlq-alarm",
-            queue_name=dlq.name,
-            description="messaging: a scheduled envelope was not published (its invocation or its producer run "
-            f"failed); read the dead letters in {name}-dlq",
-            topic_arn=args.alarm_topic_arn,
-            tags=tags,
-            parent=self,
-        )
         self.group_name = group.name
         self.dlq_url = dlq.url
         self.dlq_arn = dlq.arn

@@ -11,8 +11,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components import dashboard, defaults, lambda_env, policies, routing
-from components.alarms import create_dlq_alarm, create_metric_alarm
-from components.queues import QueueSpec, create_queue, create_queue_policy
+from components.alarms import create_metric_alarm
+from components.queues import QueueSpec, create_dead_letter_queue
 from components.topologies.base import Channel, Endpoint, RouteSpec, Topology, TopologyArgs, resolved_grants
 
 
@@ -94,7 +94,7 @@ class EventBridge(Topology):
         self.delivery_dlq: aws.sqs.Queue | None = None
         self.delivery_dlq_policy: aws.sqs.QueuePolicy | None = None
         if args.fifo:
-            self.delivery_dlq = create_queue(
+            delivery_dlq = create_dead_letter_queue(
                 f"{name}-delivery-dlq",
                 QueueSpec(
                     retention_days=args.dlq_retention_days,
@@ -105,23 +105,13 @@ class EventBridge(Topology):
                     # account. Retained rather than protected, so the switch itself is not blocked.
                     retain_on_delete=True,
                 ),
-                parent=self,
-            )
-            self.delivery_dlq_policy = create_queue_policy(
-                f"{name}-delivery-dlq-policy",
-                self.delivery_dlq,
                 account_id=args.account_id,
                 grants=resolved_grants(self.service_grants),
+                alarm_description="Events EventBridge could not deliver to a FIFO consumer queue",
+                alarm_topic_arn=args.alarm_topic_arn,
                 parent=self,
             )
-            create_dlq_alarm(
-                f"{name}-delivery-dlq-alarm",
-                queue_name=self.delivery_dlq.name,
-                description="Events EventBridge could not deliver to a FIFO consumer queue",
-                topic_arn=args.alarm_topic_arn,
-                tags=tags,
-                parent=self,
-            )
+            self.delivery_dlq, self.delivery_dlq_policy = delivery_dlq.queue, delivery_dlq.policy
 
         self.bus_name = self.bus.name
         self.bus_arn = self.bus.arn
