@@ -13,7 +13,9 @@ asynchronous one, with the simulated clock (every retry is immediate):
 * what still fails goes, as Lambda sends it, to the function's dead-letter queue (the invocation event
   as the body; RequestID, ErrorCode, ErrorMessage as attributes), when its execution role may send there.
 
-What ends nowhere (no DLQ, or one it may not use) is counted as lost, per consumer.
+What ends nowhere (no DLQ, or one it may not use) is counted as lost, per consumer. Lambda's own metrics of
+this (``AsyncEventsReceived``, ``AsyncEventsDropped``, ``DeadLetterErrors``, ``DestinationDeliveryFailures``)
+go through ``observe``, which ``emulator.metrics`` counts under serve.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ class AsyncInvoker:
             self.stats[fn.arn] = ConsumerStats(name, fn.name, None, None, fn.dead_letter_arn)
         return list(self.stats.values())
 
+    def observe(self, metric: str, fn: Function) -> None:
+        """One AWS/Lambda asynchronous-invocation event for ``fn`` (a no-op unless emulator.metrics counts them)."""
+
     def run_pending(self) -> int:
         """Run every invocation pushed so far (and any they push); how many there were."""
         count = 0
@@ -92,6 +97,7 @@ class AsyncInvoker:
             else:
                 self.lost.setdefault(stats.name, []).append(eid)
             return
+        self.observe("AsyncEventsReceived", fn)  # Lambda queued the event: SNS or EventBridge may invoke
         stats.delivered.add(eid)
         error: BaseException | None = None
         config = self.mocks.async_configs.get(fn.arn, {})
@@ -109,6 +115,7 @@ class AsyncInvoker:
             duplicate = any(DUPLICATE_LOG in line for line in self.sandbox.last_lines)
             (stats.skipped if duplicate else stats.processed).append(eid)
             return
+        self.observe("AsyncEventsDropped", fn)  # retries exhausted: dropped, after the DLQ send if there is one
         self._dead_letter(fn, pushed, error, stats, eid)
 
     def _dead_letter(
@@ -119,6 +126,8 @@ class AsyncInvoker:
         # destination; the emulator writes the event as a DLQ does either way.
         target = fn.dead_letter_arn or self.mocks.async_configs.get(fn.arn, {}).get("on_failure")
         if target is None or not self._role_may_send(fn, target):
+            if target is not None:
+                self.observe("DeadLetterErrors" if fn.dead_letter_arn else "DestinationDeliveryFailures", fn)
             self.lost.setdefault(stats.name, []).append(eid)
             return
         attributes = {

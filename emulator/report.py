@@ -20,7 +20,7 @@ class AccountingError(EmulatorError):
     """The run's report does not account for every message sent: the emulator lost one (its own fault)."""
 
 
-_COMPARE = {
+COMPARISONS = {
     "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
     "GreaterThanThreshold": lambda v, t: v > t,
     "LessThanThreshold": lambda v, t: v < t,
@@ -44,7 +44,7 @@ def queue_alarms(mocks: AwsMocks, depth_of: Callable[[str], int]) -> list[dict[s
         if kw.get("MetricName") not in ("ApproximateNumberOfMessagesVisible", "NumberOfMessagesSent"):
             continue
         queue = next((q for q in mocks.queues.values() if q["name"] == dims["QueueName"]), None)
-        compare = _COMPARE.get(kw.get("ComparisonOperator", ""))
+        compare = COMPARISONS.get(kw.get("ComparisonOperator", ""))
         if queue is None or compare is None:
             continue
         depth = depth_of(queue["arn"])

@@ -163,12 +163,14 @@ def _reroute_to_dlq(mocks: AwsMocks, route: Route) -> None:
     dlq = route.dlq_arn
     if route.kind == "sns-subscription":
         attrs = {k: v for k, v in route.detail["attributes"].items() if k != "RedrivePolicy"}
-        mocks.c["sns"].subscribe(
+        # Recorded so emulator.metrics counts what reaches the DLQ this way as a failed notification.
+        route.detail["fallback_subscription"] = mocks.c["sns"].subscribe(
             TopicArn=route.source_arn, Protocol="sqs", Endpoint=dlq, Attributes=attrs, ReturnSubscriptionArn=True
-        )
+        )["SubscriptionArn"]
     else:
         target = {"Id": f"{route.detail['target']['Id']}-dlq"[:64], "Arn": dlq}
         mocks.c["events"].put_targets(Rule=route.detail["rule"], EventBusName=route.detail["bus"], Targets=[target])
+        route.detail["fallback_target"] = target["Id"]  # not an invocation of its own (emulator.metrics)
 
 
 def ordering_warnings(mocks: AwsMocks) -> list[str]:
@@ -245,6 +247,7 @@ def enforce(mocks: AwsMocks) -> list[BlockedRoute]:
                 BlockedRoute(route.resource, route.kind, route.source_arn, queue_name, verdict.reason, fallback)
             )
         elif not verdict.allowed:
+            route.detail["blocked"] = verdict.reason  # its service fails every delivery (emulator.metrics counts them)
             _remove(mocks, route)
             fallback = None
             if dlq_verdict is not None and dlq_verdict.allowed:
