@@ -5,6 +5,7 @@ A direct consumer has no queue and no mapping: those columns say "direct"; its D
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from . import metrics, switch
@@ -14,21 +15,31 @@ from .stack import DIRECT, Stack
 STATUS_WINDOW_SECONDS = 3600  # s: "processed" counts the messages consumers deleted in the last hour
 
 
-def _alarms_by_queue(stack: Stack) -> dict[str, dict[str, str]]:
-    """DLQ depth alarms (AWS/SQS, dimension QueueName) by queue name: name and state."""
-    out: dict[str, dict[str, str]] = {}
+def _metric_alarms(stack: Stack) -> list[dict[str, Any]]:
+    """The stack's metric alarms: those that notify its alarm topic (every alarm the program declares does)."""
+    topic = stack.outputs.get("alarmTopicArn")
+    out = []
     for page in stack.client("cloudwatch").get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"]):
-        for alarm in page.get("MetricAlarms", []):
-            if alarm.get("Namespace") != "AWS/SQS":
-                continue
-            for dim in alarm.get("Dimensions", []):
-                if dim["Name"] == "QueueName":
-                    out[dim["Value"]] = {"name": alarm["AlarmName"], "state": alarm["StateValue"]}
+        # Outputs without the topic (a program of another shape): every alarm in the account and region.
+        out += [a for a in page.get("MetricAlarms", []) if topic is None or topic in a.get("AlarmActions", [])]
+    return sorted(out, key=lambda a: a["AlarmName"])
+
+
+def _alarms_by_queue(alarms: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """DLQ depth alarms (AWS/SQS ApproximateNumberOfMessagesVisible, dimension QueueName) by queue name."""
+    out: dict[str, dict[str, str]] = {}
+    for alarm in alarms:
+        if alarm.get("Namespace") != "AWS/SQS" or alarm.get("MetricName") != "ApproximateNumberOfMessagesVisible":
+            continue
+        for dim in alarm.get("Dimensions", []):
+            if dim["Name"] == "QueueName":
+                out[dim["Value"]] = {"name": alarm["AlarmName"], "state": alarm["StateValue"]}
     return out
 
 
 def gather(stack: Stack, window: int = STATUS_WINDOW_SECONDS) -> dict[str, Any]:
-    alarms = _alarms_by_queue(stack)
+    declared = _metric_alarms(stack)
+    alarms = _alarms_by_queue(declared)
     cloudwatch = stack.client("cloudwatch")
     lam = stack.client("lambda")
     consumers: dict[str, Any] = {}
@@ -86,9 +97,33 @@ def gather(stack: Stack, window: int = STATUS_WINDOW_SECONDS) -> dict[str, Any]:
         "processed_window_seconds": window,
         "consumers": consumers,
         "forwards": forwards,
+        "alarms": [
+            {
+                "name": a["AlarmName"],
+                "namespace": a.get("Namespace"),
+                "metric": a.get("MetricName"),
+                "dimensions": {d["Name"]: d["Value"] for d in a.get("Dimensions", [])},
+                "state": a["StateValue"],
+            }
+            for a in declared
+        ],
         "switch": switch.gather(stack) if stack.draining else None,
     }
     return out
+
+
+def _alarm_line(alarms: list[dict[str, Any]]) -> str:
+    """Every alarm's state in one line; those in ALARM by name and what they watch."""
+    firing = [a for a in alarms if a["state"] == "ALARM"]
+    counts = Counter(a["state"] for a in alarms)
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    if not firing:
+        return f"alarms: {summary or 'none'}"
+    named = "; ".join(
+        f"{a['name']} ({a['namespace']} {a['metric']} " + " ".join(f"{k}={v}" for k, v in a["dimensions"].items()) + ")"
+        for a in firing
+    )
+    return f"alarms: {summary}; in ALARM: {named}"
 
 
 def run(stack: Stack, out: Output) -> int:
@@ -127,6 +162,7 @@ def run(stack: Stack, out: Output) -> int:
                 ],
             )
         )
+    text.append(_alarm_line(data["alarms"]))
     sw = data["switch"]
     if sw:
         text.append(f"switch {sw['draining']} -> {sw['topology']}: {sw['state']}; next: {sw['next_step']}")

@@ -5,18 +5,21 @@ deployed so that nothing already on its way is lost. It is drained when,
 over the whole window, the services' own CloudWatch metrics show it neither
 received nor delivered anything:
 
-* fanout: the old topic's ``AWS/SNS`` ``NumberOfMessagesPublished`` and
-  ``NumberOfNotificationsDelivered``;
-* eventbridge: the old bus's rules' ``AWS/Events`` ``MatchedEvents`` and
-  ``Invocations``;
+* fanout: the old topic's ``AWS/SNS`` ``NumberOfMessagesPublished``,
+  ``NumberOfNotificationsDelivered`` and ``NumberOfNotificationsFailed``;
+* eventbridge: the old bus's rules' ``AWS/Events`` ``MatchedEvents``,
+  ``Invocations`` and ``FailedInvocations``;
 * point-to-point: the producer sent straight to the queue, so there is nothing
   in between; the old channel is drained once the producer uses the new one.
 
 Messages the old routes could not deliver wait in the routes' own dead-letter
 queues (SNS subscription redrive, EventBridge target DLQ); their depth is
-reported as well, and must be zero too. The window (``--window``, default
-900 s) should cover the services' retries: SNS retries a delivery to SQS
-within seconds, EventBridge retries a target with backoff.
+reported as well, and must be zero too. A failure is counted only once the
+service stops retrying a delivery, so one inside the window means the old
+ingress was still working through its retries then: it is in flight too
+(``failed``). The window (``--window``, default 900 s) should cover the
+services' retries: SNS retries a delivery to SQS within seconds, EventBridge
+retries a target with backoff.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ def _fanout(stack: Stack, window: int) -> list[dict[str, Any]]:
                 "name": dims["TopicName"],
                 "received": metrics.total(cloudwatch, "AWS/SNS", "NumberOfMessagesPublished", dims, window),
                 "delivered": metrics.total(cloudwatch, "AWS/SNS", "NumberOfNotificationsDelivered", dims, window),
+                "failed": metrics.total(cloudwatch, "AWS/SNS", "NumberOfNotificationsFailed", dims, window),
                 "undelivered": sum(_dlq_depth(stack, d) or 0 for d in set(dlqs)),
             }
         )
@@ -96,6 +100,7 @@ def _eventbridge(stack: Stack, window: int) -> list[dict[str, Any]]:
                         "name": f"{bus['Name']}/{rule}",
                         "received": metrics.total(cloudwatch, "AWS/Events", "MatchedEvents", dims, window),
                         "delivered": metrics.total(cloudwatch, "AWS/Events", "Invocations", dims, window),
+                        "failed": metrics.total(cloudwatch, "AWS/Events", "FailedInvocations", dims, window),
                         "undelivered": sum(_dlq_depth(stack, d) or 0 for d in dlqs if d),
                     }
                 )
@@ -121,13 +126,15 @@ def gather(stack: Stack, window: int = DEFAULT_WINDOW_SECONDS) -> dict[str, Any]
         ingress = _eventbridge(stack, window)
     else:
         ingress = []
-    busy = [i for i in ingress if i["received"] or i["delivered"] or i["undelivered"]]
+    busy = [i for i in ingress if i["received"] or i["delivered"] or i["failed"] or i["undelivered"]]
     if busy:
         moved = sum(i["received"] + i["delivered"] for i in busy)
+        failed = sum(i["failed"] for i in busy)
         held = sum(i["undelivered"] for i in busy)
         state = "in-flight"
         step = (
             f"wait: the draining {draining} ingress handled {moved} message(s) in the last {window} s"
+            + (f", {failed} of its deliveries failed (to its dead-letter queues, or lost)" if failed else "")
             + (f" and {held} wait in its dead-letter queues (redrive them)" if held else "")
             + f"; run switch status again after {window} s without traffic"
         )
@@ -153,12 +160,14 @@ def run(stack: Stack, out: Output, window: int) -> int:
             [f"topology {stack.topology}: no switch in progress (messaging:previousTopology is not set)"],
         )
         return 0
-    rows = [[i["kind"], i["name"], i["received"], i["delivered"], i["undelivered"]] for i in data["ingress"]]
+    rows = [
+        [i["kind"], i["name"], i["received"], i["delivered"], i["failed"], i["undelivered"]] for i in data["ingress"]
+    ]
     out.result(
         data,
         [
             f"switch {data['draining']} -> {data['topology']}: {data['state']} (window {data['window_seconds']} s)",
-            table("draining ingress", ["kind", "name", "received", "delivered", "undelivered"], rows),
+            table("draining ingress", ["kind", "name", "received", "delivered", "failed", "undelivered"], rows),
             f"next: {data['next_step']}",
         ],
     )

@@ -27,6 +27,8 @@ def _scenario(served: Served, tmp_path, consumers: list[str]) -> dict:
     fixed = served.outputs["consumers"][consumers[0]]
     served.wait_for("the DLQ alarm", lambda: served.alarm_state(fixed["dlqUrl"]) == "ALARM")
     seen["status_before"] = served.ops("status")[1]
+    function = {"FunctionName": fixed["function"]}
+    seen["lambda"] = {m: served.metric_sum("AWS/Lambda", m, function) for m in ("Invocations", "Errors")}
     served.set_processor(consumers[0], "audit:record")  # the fix: a processor that accepts every order
     code, seen["redrive"], err = served.ops("dlq", "redrive", consumers[0], "--wait")
     assert code == 0, err
@@ -139,6 +141,21 @@ def test_status_shows_the_dead_letters_alarm_and_mapping(seen):
     # The queue held messages for moments only: its oldest message's age over the last minute is small, not absent.
     assert isinstance(inv["oldest_age_seconds"], int) and 0 <= inv["oldest_age_seconds"] <= 30
     assert status["processed_window_seconds"] == 3600
+
+
+def test_dead_letters_the_processor_reported_as_item_failures_are_no_function_errors(seen):
+    # The consumer answers a failing record with batchItemFailures: Lambda counts no error for that.
+    assert seen["lambda"]["Errors"] == 0 and seen["lambda"]["Invocations"] >= 2
+    alarms = {(a["metric"], *a["dimensions"].values()): a["state"] for a in seen["status_before"]["alarms"]}
+    inventory = seen["status_before"]["consumers"]["inventory"]
+    function = seen["outputs"]["consumers"]["inventory"]["function"]
+    assert alarms[("ApproximateNumberOfMessagesVisible", inventory["dlq"])] == "ALARM"
+    assert alarms[("Errors", function)] == "OK"
+    assert alarms[("Throttles", function)] == "OK"
+    assert alarms[("ApproximateAgeOfOldestMessage", inventory["queue"])] == "OK"
+    # Every delivery from the topic succeeded (fanout only: point-to-point has no ingress alarm).
+    failed = [state for (metric, *_), state in alarms.items() if metric == "NumberOfNotificationsFailed"]
+    assert failed == (["OK"] if seen["status_before"]["topology"] == "fanout" else [])
 
 
 def test_redrive_after_the_fix_empties_the_dlq_and_everything_is_processed_once(seen):

@@ -97,6 +97,7 @@ def test_switch_status_reports_the_old_topic_in_flight_then_drained_with_the_nex
     assert busy["state"] == "in-flight" and busy["in_flight"] is True
     received, delivered = busy["ingress"][0]["received"], busy["ingress"][0]["delivered"]
     assert received >= 1 and delivered >= 1 and busy["ingress"][0]["undelivered"] == 0
+    assert busy["ingress"][0]["failed"] == quiet["ingress"][0]["failed"] == 0  # NumberOfNotificationsFailed
     assert busy["next_step"] == (
         f"wait: the draining fanout ingress handled {received + delivered} message(s) in the last 5 s; "
         "run switch status again after 5 s without traffic"

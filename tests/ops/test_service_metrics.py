@@ -4,6 +4,7 @@ a route, Lambda's invocation, error and asynchronous-invocation counts, and each
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -14,6 +15,8 @@ from ops_support import REGION, order
 import emulator
 from components import lambda_env
 from emulator.metrics import ServiceMetrics
+from ops import switch
+from ops.stack import Stack as OpsStack
 
 pytestmark = pytest.mark.xdist_group("service-metrics")  # the embedded AWS is one per process
 
@@ -219,3 +222,27 @@ def test_an_alarm_is_evaluated_with_its_own_statistic_period_threshold_and_missi
     assert metrics.alarm_state(_age_alarm(EvaluationPeriods=2), now)[0] == "ALARM"
     assert metrics.alarm_state(_age_alarm(EvaluationPeriods=2, Threshold=400.0), now)[0] == "OK"
     assert metrics.alarm_state(_age_alarm(EvaluationPeriods=2, DatapointsToAlarm=1, Threshold=400.0), now)[0] == "ALARM"
+
+
+def test_switch_status_counts_the_old_topics_failed_deliveries_as_in_flight():
+    # Mid-switch (fanout -> eventbridge): the old topic still publishes, and inventory's queue refuses it.
+    config = {
+        "aws:region": REGION,
+        "topology": "eventbridge",
+        "previousTopology": "fanout",
+        "consumers": CONSUMERS[:2],
+    }
+    with emulator.Stack(config=config, program_transform=_dropping("inventory-queue-policy")) as stack:
+        with ServiceMetrics(stack.mocks).hooked() as metrics:
+            topic = next(arn for arn, t in stack.mocks.topics.items() if t["resource"] == "fanout-topic")
+            boto3.client("sns", region_name=REGION).publish(TopicArn=topic, Message=json.dumps(SENT[0]))
+            stack.drain()
+            metrics.publish()
+        status = switch.gather(OpsStack(stack.exports), window=60)  # what `ops switch status --json` prints
+    (ingress,) = status["ingress"]
+    assert (ingress["received"], ingress["delivered"], ingress["failed"]) == (1, 1, 1)  # analytics got it
+    assert status["state"] == "in-flight"
+    assert status["next_step"].startswith(
+        "wait: the draining fanout ingress handled 2 message(s) in the last 60 s, "
+        "1 of its deliveries failed (to its dead-letter queues, or lost)"
+    )
