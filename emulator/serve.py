@@ -9,7 +9,7 @@ runtime, into the embedded AWS), then kept alive:
 * a background thread plays the Lambda service: it polls every queue an event
   source mapping reads and invokes the consumer, one round after another;
 * SQS message move tasks (``emulator.message_moves``), AWS's archive replay
-  (``emulator.replays``) and the services' CloudWatch metrics and DLQ alarm
+  (``emulator.replays``) and the services' CloudWatch metrics and alarm
   states (``emulator.metrics``) are added to the embedded AWS.
 
 The clock is simulated unless ``--real-time``: a failed message is visible
