@@ -17,6 +17,7 @@ import sys
 import warnings
 from pathlib import Path
 from typing import Any, Iterator
+from unittest import mock
 
 import pulumi
 from pulumi.runtime import config as pulumi_config
@@ -75,6 +76,19 @@ def _closing_thread_loops() -> Iterator[None]:
                 loop.close()
 
 
+@contextlib.contextmanager
+def without_stack_traces() -> Iterator[None]:
+    """Pulumi walks and converts the whole Python stack for every resource it registers (a source position
+    the engine shows in its output); under the mocks nobody shows it, and below a deep caller (a test
+    suite) it is about a third of a program run. An empty trace is what the SDK itself sends when it
+    finds no user frame."""
+    from pulumi.runtime import resource  # noqa: PLC0415 - patched for the length of one run
+    from pulumi.runtime.proto import source_pb2  # noqa: PLC0415
+
+    with mock.patch.object(resource, "_get_stack_trace", source_pb2.StackTrace):
+        yield
+
+
 async def _resolved(outputs: dict[str, Any]) -> dict[str, Any]:
     return {key: await pulumi.Output.from_input(value).future() for key, value in outputs.items()}
 
@@ -108,7 +122,7 @@ def run_program(
             with _project_cwd(project_dir):
                 runpy.run_path(str(main), run_name="__main__")
 
-        with _closing_thread_loops():
+        with _closing_thread_loops(), without_stack_traces():
             try:
                 loop.run_until_complete(run_pulumi_func(program))
             except BaseException as exc:  # noqa: BLE001 - reported below as one line

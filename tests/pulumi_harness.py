@@ -22,6 +22,8 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
+from emulator.program import without_stack_traces
+
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "__main__.py"
 PROJECT = "messaging"
@@ -354,7 +356,8 @@ def build_under_mocks(build: Callable[[], Any], config: dict[str, str] | None = 
     pulumi.runtime.set_all_config(config if config is not None else {"aws:region": REGION})
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
     try:
-        pulumi.runtime.test(build)()
+        with without_stack_traces():
+            pulumi.runtime.test(build)()
     finally:
         _cancel_pending()
         pulumi.runtime.set_all_config({})
@@ -399,7 +402,8 @@ def attempt_program(
         pulumi.Output.all(**root.outputs).apply(exports.update)
 
     try:
-        pulumi.runtime.test(program)()
+        with without_stack_traces():
+            pulumi.runtime.test(program)()
     except Exception as raised:  # noqa: BLE001 - handed to the test to assert on
         error = raised
     finally:
