@@ -163,41 +163,57 @@ def _graph(x: int, y: int, title: str, region: str, metrics: list[list[Any]], **
     }
 
 
+@dataclass(frozen=True)
+class _Arrivals:
+    """How a consumer's messages arrive, as the first two graphs of its row name them."""
+
+    namespace: str
+    count_title: str
+    counts: tuple[tuple[str, str, str], ...]  # (metric, label, statistic)
+    age_title: str
+    age: tuple[str, str, str]
+
+
+# A queue's depth and oldest age; for a direct consumer, the events SNS or EventBridge handed to Lambda and how
+# long they waited for their invocation.
+_QUEUE_ARRIVALS = _Arrivals(
+    namespace="AWS/SQS",
+    count_title="messages",
+    counts=(
+        ("ApproximateNumberOfMessagesVisible", "visible", "Maximum"),
+        ("ApproximateNumberOfMessagesNotVisible", "in flight", "Maximum"),
+    ),
+    age_title="oldest message age (s)",
+    age=("ApproximateAgeOfOldestMessage", "oldest age", "Maximum"),
+)
+_DIRECT_ARRIVALS = _Arrivals(
+    namespace="AWS/Lambda",
+    count_title="events (direct)",
+    counts=(("AsyncEventsReceived", "received", "Sum"), ("AsyncEventsDropped", "dropped", "Sum")),
+    age_title="event age (ms)",
+    age=("AsyncEventAge", "event age", "Maximum"),
+)
+
+
 def _arrival_graphs(consumer: ConsumerNames) -> list[tuple[str, list[list[Any]], dict[str, Any]]]:
-    """The first two graphs of a consumer's row: its queue's depth and oldest age, or, for a direct consumer,
-    the events SNS or EventBridge handed to Lambda and how long they waited for their invocation."""
-    name = consumer.name
+    """The first two graphs of a consumer's row: how many arrive, and how old the oldest is (for a queue, with
+    the line where its alarm fires)."""
     if consumer.queue_name is None:
-        function = {"FunctionName": consumer.function_name}
-        return [
-            (
-                f"{name}: events (direct)",
-                [
-                    _metric("AWS/Lambda", "AsyncEventsReceived", function, "received", "Sum"),
-                    _metric("AWS/Lambda", "AsyncEventsDropped", function, "dropped", "Sum"),
-                ],
-                {},
-            ),
-            (
-                f"{name}: event age (ms)",
-                [_metric("AWS/Lambda", "AsyncEventAge", function, "event age", "Maximum")],
-                {},
-            ),
-        ]
-    queue = {"QueueName": consumer.queue_name}
+        arrivals, dimensions, age_extra = _DIRECT_ARRIVALS, {"FunctionName": consumer.function_name}, {}
+    else:
+        arrivals, dimensions = _QUEUE_ARRIVALS, {"QueueName": consumer.queue_name}
+        age_extra = {"annotations": {"horizontal": [{"label": "alarm", "value": consumer.message_age_alarm_seconds}]}}
+    age_metric, age_label, age_stat = arrivals.age
     return [
         (
-            f"{name}: messages",
-            [
-                _metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue, "visible", "Maximum"),
-                _metric("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", queue, "in flight", "Maximum"),
-            ],
+            f"{consumer.name}: {arrivals.count_title}",
+            [_metric(arrivals.namespace, metric, dimensions, label, stat) for metric, label, stat in arrivals.counts],
             {},
         ),
         (
-            f"{name}: oldest message age (s)",
-            [_metric("AWS/SQS", "ApproximateAgeOfOldestMessage", queue, "oldest age", "Maximum")],
-            {"annotations": {"horizontal": [{"label": "alarm", "value": consumer.message_age_alarm_seconds}]}},
+            f"{consumer.name}: {arrivals.age_title}",
+            [_metric(arrivals.namespace, age_metric, dimensions, age_label, age_stat)],
+            age_extra,
         ),
     ]
 
