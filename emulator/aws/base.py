@@ -64,6 +64,18 @@ def json_text(v: Any) -> str:
     return v if isinstance(v, str) else json.dumps(v)
 
 
+def retry_policy(inputs: dict) -> dict[str, int]:
+    """A Pulumi retryPolicy (EventBridge targets and Scheduler schedules share its shape) as the AWS API takes it."""
+    return {
+        api: num(inputs[key])
+        for key, api in (
+            ("maximumEventAgeInSeconds", "MaximumEventAgeInSeconds"),
+            ("maximumRetryAttempts", "MaximumRetryAttempts"),
+        )
+        if inputs.get(key) is not None
+    }
+
+
 def tags_of(inputs: dict) -> dict[str, str]:
     return {str(k): str(v) for k, v in (inputs.get("tags") or {}).items()}
 

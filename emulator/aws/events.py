@@ -19,7 +19,7 @@ from unittest import mock
 from ..errors import EmulatorError
 from ..matching import EVENTS, UnsupportedPattern, matches
 from . import invocations
-from .base import Route, boolean, json_text, num, refuse_keys
+from .base import Route, boolean, json_text, num, refuse_keys, retry_policy
 from .lambda_ import permits
 
 if TYPE_CHECKING:
@@ -129,15 +129,7 @@ def event_target(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, d
         dlq = inputs["deadLetterConfig"].get("arn")
         target["DeadLetterConfig"] = {"Arn": dlq}
     if inputs.get("retryPolicy"):
-        rp = inputs["retryPolicy"]
-        target["RetryPolicy"] = {
-            k2: num(rp[k1])
-            for k1, k2 in (
-                ("maximumEventAgeInSeconds", "MaximumEventAgeInSeconds"),
-                ("maximumRetryAttempts", "MaximumRetryAttempts"),
-            )
-            if rp.get(k1) is not None
-        }
+        target["RetryPolicy"] = retry_policy(inputs["retryPolicy"])
     if inputs.get("roleArn"):
         target["RoleArn"] = inputs["roleArn"]
     m.c["events"].put_targets(Rule=rule, EventBusName=bus, Targets=[target])

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from components.schedule_expressions import expression_problem
 
 from ..errors import EmulatorError
-from .base import num, refuse_keys, tags_of
+from .base import num, refuse_keys, retry_policy, tags_of
 
 if TYPE_CHECKING:
     from .dispatch import AwsMocks
@@ -81,14 +81,7 @@ def schedule(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]
     }
     retry = target.get("retryPolicy") or {}
     if retry:
-        kwargs["Target"]["RetryPolicy"] = {
-            k2: num(retry[k1])
-            for k1, k2 in (
-                ("maximumEventAgeInSeconds", "MaximumEventAgeInSeconds"),
-                ("maximumRetryAttempts", "MaximumRetryAttempts"),
-            )
-            if retry.get(k1) is not None
-        }
+        kwargs["Target"]["RetryPolicy"] = retry_policy(retry)
     if inputs.get("description"):
         kwargs["Description"] = inputs["description"]
     sarn = m.c["scheduler"].create_schedule(**kwargs)["ScheduleArn"]

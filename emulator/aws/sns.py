@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 from unittest import mock
 
 from ..errors import EmulatorError
@@ -101,31 +101,16 @@ def subscription(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, d
         return _lambda_subscription(m, typ, name, inputs)
     if protocol != "sqs":
         raise EmulatorError(f"{typ} {name!r}: protocol {protocol!r} is not emulated")
-    attrs: dict[str, str] = {}
-    if inputs.get("filterPolicy"):
-        # Scope first: moto validates the policy against the scope already set.
-        attrs["FilterPolicyScope"] = str(inputs.get("filterPolicyScope") or "MessageAttributes")
-        attrs["FilterPolicy"] = json_text(inputs["filterPolicy"])
-    if boolean(inputs.get("rawMessageDelivery", False)):
-        attrs["RawMessageDelivery"] = "true"  # moto treats any non-empty string as true
-    dlq = None
-    if inputs.get("redrivePolicy"):
-        attrs["RedrivePolicy"] = json_text(inputs["redrivePolicy"])
-        dlq = json.loads(attrs["RedrivePolicy"]).get("deadLetterTargetArn")
-    arn = m.c["sns"].subscribe(
-        TopicArn=topic, Protocol="sqs", Endpoint=endpoint, Attributes=attrs, ReturnSubscriptionArn=True
-    )["SubscriptionArn"]
-    m.routes.append(
-        Route(
-            "sns-subscription",
-            name,
-            topic,
-            endpoint,
-            dlq,
-            {"arn": arn, "attributes": attrs, "policy_at_creation": m.policy_now(endpoint)},
-        )
+    # moto treats any non-empty string as true: the attribute is set only when on.
+    raw = {"RawMessageDelivery": "true"} if boolean(inputs.get("rawMessageDelivery", False)) else {}
+    return _subscribe(
+        m,
+        name,
+        inputs,
+        kind="sns-subscription",
+        extra=raw,
+        checks=lambda: {"policy_at_creation": m.policy_now(endpoint)},
     )
-    return arn, {"arn": arn, "id": arn, "ownerId": m.account, "confirmationWasAuthenticated": True}
 
 
 def _lambda_subscription(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
@@ -135,27 +120,36 @@ def _lambda_subscription(m: AwsMocks, typ: str, name: str, inputs: dict) -> tupl
         raise EmulatorError(f"{typ} {name!r}: endpoint {endpoint!r} is not a function the program declared")
     if boolean(inputs.get("rawMessageDelivery", False)):
         raise EmulatorError(f"{typ} {name!r}: SNS has no raw message delivery to Lambda (AWS refuses the attribute)")
+    return _subscribe(
+        m,
+        name,
+        inputs,
+        kind="sns-lambda",
+        extra={},
+        checks=lambda: {"permitted_at_creation": permits(m, endpoint, SNS_SERVICE, topic)},
+    )
+
+
+def _subscribe(
+    m: AwsMocks, name: str, inputs: dict, *, kind: str, extra: dict[str, str], checks: Callable[[], dict]
+) -> tuple[str, dict]:
+    """An sqs or lambda subscription with its filter policy, `extra` attributes and redrive policy (the DLQ its
+    route records), and its route with what `checks` reads once the subscription exists."""
+    topic, protocol, endpoint = inputs["topic"], inputs["protocol"], inputs.get("endpoint")
     attrs: dict[str, str] = {}
     if inputs.get("filterPolicy"):
+        # Scope first: moto validates the policy against the scope already set.
         attrs["FilterPolicyScope"] = str(inputs.get("filterPolicyScope") or "MessageAttributes")
         attrs["FilterPolicy"] = json_text(inputs["filterPolicy"])
+    attrs.update(extra)
     dlq = None
     if inputs.get("redrivePolicy"):
         attrs["RedrivePolicy"] = json_text(inputs["redrivePolicy"])
         dlq = json.loads(attrs["RedrivePolicy"]).get("deadLetterTargetArn")
     arn = m.c["sns"].subscribe(
-        TopicArn=topic, Protocol="lambda", Endpoint=endpoint, Attributes=attrs, ReturnSubscriptionArn=True
+        TopicArn=topic, Protocol=protocol, Endpoint=endpoint, Attributes=attrs, ReturnSubscriptionArn=True
     )["SubscriptionArn"]
-    m.routes.append(
-        Route(
-            "sns-lambda",
-            name,
-            topic,
-            endpoint,
-            dlq,
-            {"arn": arn, "attributes": attrs, "permitted_at_creation": permits(m, endpoint, SNS_SERVICE, topic)},
-        )
-    )
+    m.routes.append(Route(kind, name, topic, endpoint, dlq, {"arn": arn, "attributes": attrs, **checks()}))
     return arn, {"arn": arn, "id": arn, "ownerId": m.account, "confirmationWasAuthenticated": True}
 
 
