@@ -47,6 +47,10 @@ class IamEnforcer:
         self.unchecked: set[str] = set()
         self._policies: dict[str, list[Any] | None] = {}
 
+    def forget_roles(self) -> None:
+        """Read the roles' policies again (an update may have changed them)."""
+        self._policies.clear()
+
     # ------------------------------------------------------------ role data
     def role_policies(self, fn: Function) -> list[Any] | None:
         """Inline policy documents of the function's role; None when they cannot all be read."""

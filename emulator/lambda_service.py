@@ -75,6 +75,27 @@ class LambdaService:
         queued = self.poller.start()
         return queued + self.invoker.start({s.function for s in queued})
 
+    def redeployed(self, mocks: AwsMocks) -> list:
+        """Run the functions and mappings of ``mocks`` (an update of this deployment, ``emulator/update.py``):
+        every consumer's stats, its history carried over from before the update when it existed then."""
+        before = {s.name: s for s in [*(s for _, _, s in getattr(self.poller, "bound", [])), *self.invoker.stats.values()]}
+        kept = {id(fn) for fn in self.mocks.functions}
+        self.mocks = self.sandbox.mocks = self.sandbox.iam.mocks = self.invoker.mocks = self.poller.mocks = mocks
+        self.sandbox.iam.forget_roles()
+        for fn in mocks.functions:
+            if id(fn) not in kept:
+                # Recorded anew (changed inputs): Lambda starts a new execution environment, from the new code.
+                self.sandbox.new_execution_environment(fn)
+                self.sandbox.forget_code(fn)
+        self.invoker.stats = {}
+        consumers = self.start()
+        for stats in consumers:
+            old = before.get(stats.name)
+            if old is not None:
+                stats.delivered, stats.processed, stats.skipped = old.delivered, old.processed, old.skipped
+                stats.failed_attempts, stats.invocations = old.failed_attempts, old.invocations
+        return consumers
+
     @contextlib.contextmanager
     def running(self) -> Iterator["LambdaService"]:
         with self.sandbox.running():

@@ -211,8 +211,9 @@ def ordering_warnings(mocks: AwsMocks) -> list[str]:
     return warnings
 
 
-def enforce(mocks: AwsMocks) -> list[BlockedRoute]:
-    """Remove the routes AWS would refuse; return them (and latent DLQ-route problems)."""
+def enforce(mocks: AwsMocks, routes: list[Route] | None = None) -> list[BlockedRoute]:
+    """Remove the routes AWS would refuse; return them (and latent DLQ-route problems). ``routes``: only these
+    (an update checks the routes it created or changed), default every declared route."""
     blocked: list[BlockedRoute] = []
     dlq_kind = {
         "sns-subscription": "sns-redrive",
@@ -221,7 +222,7 @@ def enforce(mocks: AwsMocks) -> list[BlockedRoute]:
         "eventbridge-lambda": "eventbridge-target-dlq",
         BUS_TARGET: "eventbridge-target-dlq",
     }
-    for route in mocks.routes:
+    for route in mocks.routes if routes is None else routes:
         queue_name = mocks.queues.get(route.target_arn, {}).get("name", route.target_arn)
         forwarding = route.kind == BUS_TARGET
         if route.kind in LAMBDA_ROUTES:

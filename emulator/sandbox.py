@@ -226,6 +226,10 @@ class FunctionSandbox:
         self._sandboxes.pop(fn.name, None)
         self._loggers.pop(fn.name, None)
 
+    def forget_code(self, fn: Function) -> None:
+        """Unpack ``fn``'s code archive again at its next invocation (an update may have changed it)."""
+        self._roots.pop(fn.name, None)
+
     def _lambda_env(self, fn: Function) -> dict[str, str]:
         env = {
             "AWS_REGION": self.region,

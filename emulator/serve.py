@@ -19,14 +19,19 @@ With ``--real-time`` a failed message waits out its visibility timeout and
 rates follow the wall clock.
 
 The stack outputs (what ``pulumi stack output --json`` prints) are written to
-``--outputs``; on SIGINT or SIGTERM the server stops, and with ``--report``
-the run's report (the shape README: Emulator describes, plus ``replayed``) is written.
+``--outputs``; on SIGHUP the stack file is read again and the change applied
+as ``pulumi up`` would (``emulator/update.py``: one line says what was created,
+updated and deleted, and the outputs are written again; a config the program
+refuses changes nothing and is reported in one line); on SIGINT or SIGTERM the
+server stops, and with ``--report`` the run's report (the shape README:
+Emulator describes, plus ``replayed``) is written.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import socket
 import sys
@@ -127,6 +132,8 @@ class ServedStack:
         self.replayed: dict[str, list[str]] = {}
         self.warnings: list[str] = []
         self.blocked: list[Any] = []
+        self._consumer_of: dict[str, str] = {}  # function name -> its consumer
+        self._producer = ""  # the producer function's name
         self._stack = contextlib.ExitStack()
 
     # ------------------------------------------------------------ lifecycle
@@ -157,6 +164,7 @@ class ServedStack:
 
         root = Path(self.project_dir).absolute() if self.project_dir else default_project_dir()
         project = project_name(root)
+        self.root, self.project = root, project
         config = load_stack_config(root, self.stack, None, self.stack_file)
         self.region = config.get("aws:region") or "us-east-1"
         self.topology = config.get(f"{project}:topology", "")
@@ -175,18 +183,16 @@ class ServedStack:
         self.service.poller.retry_at_once = not self.real_time
         self.warnings += self.service.poller.mapping_warnings()
         self.consumers = self.service.start()
-        self.active = self.service.poller.active
+        self._bind()
         invoke = self.service.sandbox.invoke
-        consumer_of = {s.function: s.name for s in self.consumers}
-        producer = self.service.producer()
 
         def observed_invoke(fn, event):
             # Replayed EventBridge events carry replay-name: the report lists them per consumer.
-            if fn.name in consumer_of and isinstance(event, dict):
+            if fn.name in self._consumer_of and isinstance(event, dict):
                 for record in event.get("Records") or []:
-                    self._note_replay(consumer_of[fn.name], record.get("body"))
+                    self._note_replay(self._consumer_of[fn.name], record.get("body"))
             result = invoke(fn, event)
-            if fn is producer and isinstance(result, dict):
+            if fn.name == self._producer and isinstance(result, dict):
                 self.sent.extend(str(i) for i in result.get("sent") or [])
             return result
 
@@ -196,13 +202,37 @@ class ServedStack:
             # New settings take effect on a new execution environment: the handler's modules load again.
             self.service.sandbox.new_execution_environment(fn)
 
-        self.endpoint = Endpoint(self.port, self.lock, LambdaApi(self.mocks, observed_invoke, cold_start))
+        self.lambda_api = LambdaApi(self.mocks, observed_invoke, cold_start)
+        self.endpoint = Endpoint(self.port, self.lock, self.lambda_api)
         self.endpoint.start()
         self._stack.callback(self.endpoint.stop)
         enter(self.service.running())
         self.poller = _Poller(self)
         self.poller.start()
         self._stack.callback(self._stop_poller)
+
+    def _bind(self) -> None:
+        """What the poller and the observed invocations read from the current deployment."""
+        self.active = self.service.poller.active
+        self._consumer_of = {s.function: s.name for s in self.consumers}
+        self._producer = self.service.producer().name
+
+    def redeploy(self, config: dict[str, str] | None = None) -> str:
+        """Apply the stack file as it is now (or ``config``, a whole config map) as ``pulumi up`` would; return
+        the one-line summary of what changed. Raises (changing nothing) when the program refuses the config."""
+        from .update import apply  # noqa: PLC0415
+
+        if config is None:
+            config = load_stack_config(self.root, self.stack, None, self.stack_file)
+        with self.lock:  # no handler invocation and no request interleaves with the update
+            update = apply(self.mocks, self.blocked, self.root, self.project, self.stack, config)
+            self.mocks = self.metrics.mocks = self.lambda_api.mocks = update.mocks
+            self.exports, self.blocked = update.exports, update.blocked
+            self.topology = config.get(f"{self.project}:topology", "")
+            self.consumers = self.service.redeployed(update.mocks)
+            self.warnings = update.warnings + self.service.poller.mapping_warnings()
+            self._bind()
+        return update.summary()
 
     def _stop_poller(self) -> None:
         self.poller.stop_event.set()
@@ -256,6 +286,30 @@ class ServedStack:
             return out
 
 
+def _write_outputs(path: Path, exports: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(exports, indent=2) + "\n", encoding="utf-8")
+
+
+def _update(served: ServedStack, stack: str, outputs_path: Path, out: TextIO) -> None:
+    """SIGHUP: apply the stack file as it is now; one line either way, and serve keeps running."""
+    try:
+        summary = served.redeploy()
+    except EmulatorError as exc:
+        print(f"emulator serve: update refused, stack {stack} unchanged: {exc}", file=sys.stderr, flush=True)
+        return
+    except Exception as exc:  # noqa: BLE001 - an emulator bug: one line, the stack keeps serving
+        print(f"emulator serve: update failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        return
+    _write_outputs(outputs_path, served.exports)
+    for warning in served.warnings:
+        print(f"emulator: warning: {warning}", file=sys.stderr)
+    for b in served.blocked:
+        print(f"emulator: blocked route: {b.kind} {b.resource} -> {b.queue}: {b.reason}", file=sys.stderr)
+    out.write(f"updated stack {stack} ({served.topology}): {summary}\n")
+    out.flush()
+
+
 def serve(
     stack: str,
     *,
@@ -268,18 +322,18 @@ def serve(
     log_sink: Callable[[str, str], None] | None = None,
     out: TextIO | None = None,
 ) -> int:
-    """Serve ``stack`` until SIGINT or SIGTERM; return the exit status."""
+    """Serve ``stack`` until SIGINT or SIGTERM (SIGHUP: apply the changed stack file); return the exit status."""
     out = out or sys.stdout
     check_port(port)
-    stop = threading.Event()
+    stop, reload = threading.Event(), threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, lambda *_: reload.set())
     try:
         with ServedStack(
             stack, port=port, real_time=real_time, project_dir=project_dir, stack_file=stack_file, log_sink=log_sink
         ) as served:
             outputs_path = Path(outputs) if outputs else default_outputs_path(stack)
-            outputs_path.parent.mkdir(parents=True, exist_ok=True)
-            outputs_path.write_text(json.dumps(served.exports, indent=2) + "\n", encoding="utf-8")
+            _write_outputs(outputs_path, served.exports)
             for warning in served.warnings:
                 print(f"emulator: warning: {warning}", file=sys.stderr)
             for b in served.blocked:
@@ -291,12 +345,15 @@ def serve(
                 f"export AWS_ENDPOINT_URL={served.url} AWS_REGION={served.region} "
                 f"AWS_DEFAULT_REGION={served.region} {FAKE_CREDENTIALS}",
                 f"then: python -m ops --outputs {outputs_path} status",
+                f"to apply a changed stack file: kill -HUP {os.getpid()}",
                 "press Ctrl-C to stop",
             ]
             out.write("\n".join(lines) + "\n")
             out.flush()
             while not stop.wait(0.2):
-                pass
+                if reload.is_set():
+                    reload.clear()
+                    _update(served, stack, outputs_path, out)
             final = served.report()
         if report:
             Path(report).write_text(json.dumps(final, indent=2) + "\n", encoding="utf-8")

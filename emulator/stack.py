@@ -12,8 +12,9 @@ Lambda invocation), ``publish_from`` invokes one of the team's own producers
 with an event; while either sends, the Lambda service polls the queues, as
 in AWS (``emulator.interleave``); ``fire_schedule`` runs one of the stack's
 schedules (``messaging:schedules``) as EventBridge Scheduler would; ``drain``
-plays the Lambda service until every mapped queue is empty; the queries read
-what happened so far.  Leaving tears the
+plays the Lambda service until every mapped queue is empty; ``redeploy``
+applies a changed config as ``pulumi up`` would (``emulator.update``); the
+queries read what happened so far.  Leaving tears the
 embedded AWS down.  ``emulator.run`` is this with one publish and one drain.
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from .aws import AwsMocks, ProgramTransform, aws_semantics
+from .aws.dispatch import Changes
 from .errors import EmulatorError
 from .interleave import PollWhileSending
 from .lambda_service import LambdaService
@@ -35,7 +37,8 @@ from .program import run_program
 from .report import build_report, check_accounting
 from .routes import BlockedRoute, enforce, ordering_warnings
 from .schedules import Firing, fire
-from .stackconfig import load_stack_config, project_name
+from .stackconfig import load_stack_config, project_name, with_overrides
+from .update import apply
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_REGION = "us-east-1"  # the AWS provider's region when the stack sets none (as the emulator runs it)
@@ -121,6 +124,7 @@ class Stack:
         self.blocked: list[BlockedRoute] = []
         self.exports: dict[str, Any] = {}
         self.fired: list[Firing] = []  # every fire_schedule, in order
+        self.updates: list[Changes] = []  # every redeploy, in order
         self._exit: contextlib.ExitStack | None = None
 
     # ------------------------------------------------------------ lifecycle
@@ -153,6 +157,29 @@ class Stack:
             raise EmulatorError("the stack is not deployed: use it inside `with emulator.Stack(...) as stack:`")
 
     # ------------------------------------------------------------- actions
+    def redeploy(
+        self, *, config: Mapping[str, Any] | None = None, stack_file: str | Path | None = None
+    ) -> Changes:
+        """Apply a changed config as ``pulumi up`` would on this stack: resources are matched by type and logical
+        name; unchanged ones stay, changed ones are updated in place (a queue keeps its messages) or replaced,
+        new ones created, those no longer declared deleted; the Lambda service then runs the new functions and
+        mappings. ``config``: keys over the current config (``messaging:`` optional; ``None`` removes a key),
+        or over ``stack_file`` when one is given (read as the constructor reads one). Returns what changed
+        (``.created``, ``.updated``, ``.replaced``, ``.deleted``, ``.summary()``). A config the program refuses
+        raises its error (an ``EmulatorError``) and leaves the stack exactly as it was."""
+        self._running()
+        if stack_file is not None:
+            new_config = load_stack_config(self.root, self.stack, config, Path(stack_file))
+        else:
+            new_config = with_overrides(self.config, config, self.project)
+        update = apply(self.mocks, self.blocked, self.root, self.project, self.stack, new_config, self.program_transform)
+        self.mocks, self.exports, self.config, self.blocked = update.mocks, update.exports, new_config, update.blocked
+        self.topology = new_config.get(f"{self.project}:topology", "")
+        self.consumers = self.service.redeployed(update.mocks)
+        self.warnings = update.warnings + self.service.poller.mapping_warnings()
+        self.updates.append(update.changes)
+        return update.changes
+
     def publish(self, envelopes: list[dict[str, Any]]) -> list[str]:
         """Invoke the producer once with ``envelopes``; return the ids it sent."""
         self._running()

@@ -199,10 +199,16 @@ def load_stack_config(
         qkey = _qualify(str(key), project)
         _check_namespace(path, qkey, project)
         config[qkey] = _to_config_string(qkey, value)
+    return with_overrides(config, overrides, project)
+
+
+def with_overrides(config: Mapping[str, str], overrides: Mapping[str, Any] | None, project: str) -> dict[str, str]:
+    """``config`` with ``overrides`` over it (keys with or without the project namespace; ``None`` removes)."""
+    out = dict(config)
     for key, value in (overrides or {}).items():
         qkey = _qualify(str(key), project)
         if value is None:
-            config.pop(qkey, None)
+            out.pop(qkey, None)
         else:
-            config[qkey] = _to_config_string(qkey, value)
-    return config
+            out[qkey] = _to_config_string(qkey, value)
+    return out

@@ -6,9 +6,10 @@ strings; the helpers here turn them into what the AWS APIs take.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from ..errors import EmulatorError
 
@@ -23,6 +24,13 @@ ProgramTransform = Callable[[str, str, dict], Optional[dict]]
 #: A service module's creator for one resource type: ``(mocks, type, name, inputs) -> (id, outputs)``.
 Creator = Callable[["AwsMocks", str, str, dict], tuple[str, dict]]
 
+#: An in-place update of a resource an earlier deployment created: ``(mocks, type, name, inputs, prior) ->
+#: (id, outputs)``, or ``None`` when the change needs a replacement (delete, then create), as Pulumi would.
+Updater = Callable[["AwsMocks", str, str, dict, "Declared"], Optional[tuple[str, dict]]]
+
+#: Deletes what a creator made in the embedded AWS for ``prior`` (a resource no longer declared).
+Deleter = Callable[["AwsMocks", "Declared"], None]
+
 
 @dataclass
 class Declared:
@@ -32,6 +40,8 @@ class Declared:
     id: str
     outputs: dict[str, Any] = field(default_factory=dict)
     dropped: bool = False
+    # What its creator recorded in AwsMocks (registry, item): adopted as is when a redeploy keeps it unchanged.
+    records: list[tuple[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -44,6 +54,41 @@ class Route:
     target_arn: str
     dlq_arn: str | None
     detail: dict[str, Any]  # what is needed to re-create / remove it
+
+
+def upsert(creator: Creator) -> Updater:
+    """The update of a resource whose creator already creates or replaces it in place (a put, or a record)."""
+
+    def update(m: AwsMocks, typ: str, name: str, inputs: dict, prior: Declared) -> tuple[str, dict]:
+        return creator(m, typ, name, inputs)
+
+    return update
+
+
+def keep(m: AwsMocks, typ: str, name: str, inputs: dict, prior: Declared) -> tuple[str, dict]:
+    """The update of a resource whose changed inputs the embedded AWS does not hold: the same resource."""
+    m.adopt(prior)
+    return prior.id, dict(prior.outputs)
+
+
+def nothing(m: AwsMocks, prior: Declared) -> None:
+    """The delete of a resource the emulator only records (dropping the record is the delete)."""
+
+
+def same(prior: Declared, inputs: dict, *keys: str) -> bool:
+    """Whether ``keys`` (inputs that name the resource or fix its kind) are unchanged: else it is replaced."""
+    return all(prior.inputs.get(k) == inputs.get(k) for k in keys)
+
+
+@contextlib.contextmanager
+def gone(*codes: str) -> Iterator[None]:
+    """A delete of something already gone (an error with one of ``codes``, or NotFound) is done."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - botocore's ClientError, checked by code below
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+        if code not in codes and "NotFound" not in code and "NonExistent" not in code:
+            raise
 
 
 def num(v: Any) -> int:

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EmulatorError
-from .base import boolean, json_text, num, refuse_keys, tags_of
+from .base import Declared, boolean, gone, json_text, keep, num, refuse_keys, same, tags_of, upsert
 
 if TYPE_CHECKING:
     from .dispatch import AwsMocks
@@ -75,8 +75,42 @@ def dashboard(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict
     return dname, {"dashboardName": dname, "dashboardArn": arn, "id": dname}
 
 
+def update_log_group(m: AwsMocks, typ: str, name: str, inputs: dict, prior: Declared) -> tuple[str, dict] | None:
+    if not same(prior, inputs, "name", "namePrefix", "kmsKeyId", "logGroupClass"):
+        return None
+    if inputs.get("retentionInDays"):
+        m.c["logs"].put_retention_policy(logGroupName=prior.id, retentionInDays=num(inputs["retentionInDays"]))
+    elif prior.inputs.get("retentionInDays"):
+        m.c["logs"].delete_retention_policy(logGroupName=prior.id)
+    return keep(m, typ, name, inputs, prior)  # the logs stay
+
+
+def delete_log_group(m: AwsMocks, prior: Declared) -> None:
+    with gone():
+        m.c["logs"].delete_log_group(logGroupName=prior.id)
+
+
+def delete_alarm(m: AwsMocks, prior: Declared) -> None:
+    m.c["cloudwatch"].delete_alarms(AlarmNames=[prior.id])
+
+
+def delete_dashboard(m: AwsMocks, prior: Declared) -> None:
+    with gone():
+        m.c["cloudwatch"].delete_dashboards(DashboardNames=[prior.id])
+
+
 RESOURCES = {
     "aws:cloudwatch/logGroup:LogGroup": log_group,
     "aws:cloudwatch/metricAlarm:MetricAlarm": metric_alarm,
     "aws:cloudwatch/dashboard:Dashboard": dashboard,
+}
+UPDATES = {
+    "aws:cloudwatch/logGroup:LogGroup": update_log_group,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": upsert(metric_alarm),  # PutMetricAlarm creates or replaces
+    "aws:cloudwatch/dashboard:Dashboard": upsert(dashboard),
+}
+DELETES = {
+    "aws:cloudwatch/logGroup:LogGroup": delete_log_group,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": delete_alarm,
+    "aws:cloudwatch/dashboard:Dashboard": delete_dashboard,
 }

@@ -10,20 +10,30 @@ run something it does not.  ``call`` answers the invokes the program makes
 (``emulator/aws/invokes.py``).
 
 What the rest of the emulator needs afterwards (queues, topics, rules, keys,
-functions, mappings, routes) is kept here, per deployment.
+functions, mappings, routes) is kept here, per deployment, with what each
+declared resource's creator recorded (``Declared.records``).
+
+An update (``previous``: the deployment being updated, as ``pulumi up`` runs
+on a stack that exists; ``emulator/update.py``) identifies resources by type
+and logical name: one declared with the same inputs is adopted as it is (its
+records, nothing called), one with changed inputs is updated in place by its
+service module's ``UPDATES`` entry or, without one (or when it answers None),
+replaced (``DELETES``, then created); ``finish_update`` deletes what is no
+longer declared, newest first.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections import Counter
 from typing import Any
 
 import pulumi
 
 from ..errors import EmulatorError
 from . import cloudwatch, dynamodb, events, iam, invokes, kms, lambda_, scheduler, schemas, sns, sqs
-from .base import Creator, Declared, ProgramTransform, Route
+from .base import Creator, Declared, Deleter, ProgramTransform, Route, Updater
 from .clients import service_clients
 from .lambda_ import Function, Mapping
 
@@ -37,14 +47,89 @@ def _creators() -> dict[str, Creator]:
             if typ in table:
                 raise RuntimeError(f"{typ} is created by two service modules")  # a mistake in the emulator itself
             table[typ] = creator
+        missing = set(service.RESOURCES) - set(service.DELETES)
+        if missing or set(service.UPDATES) - set(service.RESOURCES):
+            raise RuntimeError(f"{service.__name__}: no delete for {sorted(missing)}")  # a mistake in the emulator
     return table
+
+
+UPDATERS: dict[str, Updater] = {t: u for service in SERVICES for t, u in service.UPDATES.items()}
+DELETERS: dict[str, Deleter] = {t: d for service in SERVICES for t, d in service.DELETES.items()}
+
+# What creators record (the registries below); a redeploy adopts an unchanged resource's share of them.
+REGISTRIES = (
+    "queues",
+    "queue_policy_owner",
+    "topics",
+    "rules",
+    "kms_keys",
+    "kms_aliases",
+    "functions",
+    "layers",
+    "mappings",
+    "permissions",
+    "routes",
+    "recorded_only",
+    "alarms",
+    "schema_registries",
+    "discoverers",
+    "schedules",
+    "async_configs",
+    "_names",
+)
+
+
+def comparable(value: Any) -> Any:
+    """Inputs as values: Pulumi's assets and archives compare by what they name, not by identity."""
+    if isinstance(value, dict):
+        return {k: comparable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [comparable(v) for v in value]
+    if isinstance(value, (pulumi.Asset, pulumi.Archive)):
+        return (type(value).__name__, comparable(dict(vars(value))))
+    return value
+
+
+def type_label(typ: str) -> str:
+    """``aws:sns/topicSubscription:TopicSubscription`` -> ``TopicSubscription``: how an update line counts."""
+    return typ.rsplit(":", 1)[-1]
+
+
+class Changes:
+    """What an update did, per resource: created, updated (in place or replaced), deleted, unchanged."""
+
+    def __init__(self) -> None:
+        self.created: list[Declared] = []
+        self.updated: list[Declared] = []
+        self.replaced: list[Declared] = []
+        self.deleted: list[Declared] = []
+        self.unchanged: list[Declared] = []
+
+    def counts(self, which: str) -> dict[str, int]:
+        found = self.updated + self.replaced if which == "updated" else getattr(self, which)
+        return dict(sorted(Counter(type_label(d.typ) for d in found).items()))
+
+    def names(self, which: str) -> list[str]:
+        found = self.updated + self.replaced if which == "updated" else getattr(self, which)
+        return sorted(f"{type_label(d.typ)} {d.name}" for d in found)
+
+    def summary(self) -> str:
+        """One line: ``3 created (EventRule 2, ...), 1 updated (QueuePolicy 1), 2 deleted (...), 9 unchanged``."""
+        parts = []
+        for which in ("created", "updated", "deleted"):
+            counts = self.counts(which)
+            detail = ", ".join(f"{t} {n}" for t, n in counts.items())
+            parts.append(f"{sum(counts.values())} {which}" + (f" ({detail})" if detail else ""))
+        return ", ".join(parts) + f", {len(self.unchanged)} unchanged"
 
 
 class AwsMocks(pulumi.runtime.Mocks):
     ACCOUNT = "123456789012"
     CREATORS = _creators()
 
-    def __init__(self, region: str, program_transform: ProgramTransform | None = None):
+    def __init__(
+        self, region: str, program_transform: ProgramTransform | None = None, previous: "AwsMocks | None" = None
+    ):
         self.region = region
         self.account = self.ACCOUNT
         self.partition = "aws"
@@ -72,6 +157,41 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.discoverers: dict[str, str] = {}  # discoverer id -> the bus ARN it reads
         self.schedules: dict[str, dict[str, Any]] = {}  # schedule name -> {resource, arn, group}
         self.async_configs: dict[str, dict[str, Any]] = {}  # function ARN -> {retries, on_failure}
+        # An update of ``previous`` (same embedded AWS): its resources by (type, logical name).
+        self.previous = previous
+        self._prior = {(d.typ, d.name): d for d in previous.resources} if previous is not None else {}
+        self.changes = Changes()
+
+    # ------------------------------------------------------------------ records
+    def _snapshot(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for attr in REGISTRIES:
+            value = getattr(self, attr)
+            out[attr] = len(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else set(value)
+        return out
+
+    def _recorded(self, before: dict[str, Any]) -> list[tuple[str, Any]]:
+        records: list[tuple[str, Any]] = []
+        for attr in REGISTRIES:
+            value, was = getattr(self, attr), before[attr]
+            if isinstance(value, list):
+                records += [(attr, item) for item in value[was:]]
+            elif isinstance(value, dict):
+                records += [(attr, (k, v)) for k, v in value.items() if k not in was or was[k] is not v]
+            else:
+                records += [(attr, item) for item in value - was]
+        return records
+
+    def adopt(self, prior: Declared) -> None:
+        """Record what ``prior``'s creator recorded in the deployment being updated (it exists as it was)."""
+        for attr, item in prior.records:
+            value = getattr(self, attr)
+            if isinstance(value, list):
+                value.append(item)
+            elif isinstance(value, dict):
+                value[item[0]] = item[1]
+            else:
+                value.add(item)
 
     # ------------------------------------------------------------------ helpers
     def physical_name(self, typ: str, name: str, inputs: dict, *, fifo: bool = False, key: str = "name") -> str:
@@ -156,6 +276,52 @@ class AwsMocks(pulumi.runtime.Mocks):
         creator = self.CREATORS.get(typ)
         if creator is None:
             raise EmulatorError(f"unsupported resource type {typ} ({name!r}): the emulator cannot create it")
-        rid, outputs = creator(self, typ, name, inputs)
-        self.resources.append(Declared(typ, name, inputs, rid, outputs))
+        prior = self._prior.get((typ, name))
+        if prior is not None and prior.dropped:
+            prior = None  # never created in the embedded AWS
+        before = self._snapshot()
+        if prior is None:
+            rid, outputs = creator(self, typ, name, inputs)
+            which = self.changes.created
+        elif comparable(prior.inputs) == comparable(inputs):
+            self.adopt(prior)
+            rid, outputs = prior.id, dict(prior.outputs)
+            which = self.changes.unchanged
+        else:
+            rid, outputs, which = self._update(creator, typ, name, inputs, prior)
+        declared = Declared(typ, name, inputs, rid, outputs, records=self._recorded(before))
+        self.resources.append(declared)
+        which.append(declared)
         return rid, {**inputs, **outputs}
+
+    def _update(self, creator: Creator, typ: str, name: str, inputs: dict, prior: Declared):
+        updater = UPDATERS.get(typ)
+        result = updater(self, typ, name, inputs, prior) if updater is not None else None
+        if result is None:
+            DELETERS[typ](self, prior)  # replaced: the old one goes first (it may hold the same name)
+            rid, outputs = creator(self, typ, name, inputs)
+            return rid, outputs, self.changes.replaced
+        rid, outputs = result
+        if rid != prior.id:
+            DELETERS[typ](self, prior)  # a put under another name or id left the old one behind
+        return rid, outputs, self.changes.updated
+
+    # ------------------------------------------------------------------ updates
+    def finish_update(self) -> Changes:
+        """Delete what the deployment being updated declared and this one does not (newest first)."""
+        if self.previous is not None:
+            declared = {(d.typ, d.name) for d in self.resources}
+            for prior in reversed(self.previous.resources):
+                if prior.dropped or (prior.typ, prior.name) in declared or prior.typ not in DELETERS:
+                    continue
+                DELETERS[prior.typ](self, prior)
+                self.changes.deleted.append(prior)
+        return self.changes
+
+    def abandon_update(self) -> None:
+        """The program failed part way: delete what this update created, newest first (best effort)."""
+        for d in reversed(self.changes.created):
+            try:
+                DELETERS[d.typ](self, d)
+            except Exception:  # noqa: BLE001 - the program's own error is the one reported
+                pass

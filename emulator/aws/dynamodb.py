@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .base import boolean, num, refuse_keys
+from .base import Declared, boolean, gone, keep, num, refuse_keys, same
 
 if TYPE_CHECKING:
     from .dispatch import AwsMocks
@@ -56,3 +56,19 @@ def table(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
 RESOURCES = {
     "aws:dynamodb/table:Table": table,
 }
+
+
+def update_table(m: AwsMocks, typ: str, name: str, inputs: dict, prior: Declared) -> tuple[str, dict] | None:
+    # Another name or key schema is another table; otherwise its items (idempotency records) stay.
+    if not same(prior, inputs, "name", "hashKey", "rangeKey"):
+        return None
+    return keep(m, typ, name, inputs, prior)
+
+
+def delete_table(m: AwsMocks, prior: Declared) -> None:
+    with gone():
+        m.c["dynamodb"].delete_table(TableName=prior.id)
+
+
+UPDATES = {"aws:dynamodb/table:Table": update_table}
+DELETES = {"aws:dynamodb/table:Table": delete_table}

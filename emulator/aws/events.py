@@ -19,7 +19,7 @@ from unittest import mock
 from ..errors import EmulatorError
 from ..matching import EVENTS, UnsupportedPattern, matches
 from . import invocations
-from .base import Route, boolean, json_text, num, refuse_keys, retry_policy
+from .base import Declared, Route, boolean, gone, json_text, keep, num, refuse_keys, retry_policy, same, upsert
 from .lambda_ import permits
 
 if TYPE_CHECKING:
@@ -173,11 +173,67 @@ def event_archive(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, 
     return aname, {"arn": arn, "name": aname, "id": aname}
 
 
+def update_archive(m: AwsMocks, typ: str, name: str, inputs: dict, prior: Declared) -> tuple[str, dict] | None:
+    if not same(prior, inputs, "name", "eventSourceArn"):
+        return None
+    kwargs: dict[str, Any] = {"ArchiveName": prior.id}
+    if inputs.get("retentionDays") is not None:
+        kwargs["RetentionDays"] = num(inputs["retentionDays"])
+    if inputs.get("eventPattern"):
+        kwargs["EventPattern"] = json_text(inputs["eventPattern"])
+    m.c["events"].update_archive(**kwargs)  # the archived events stay
+    return keep(m, typ, name, inputs, prior)
+
+
+def update_bus(m: AwsMocks, typ: str, name: str, inputs: dict, prior: Declared) -> tuple[str, dict] | None:
+    # Only its name matters to the embedded EventBridge; the rules on it stay.
+    return keep(m, typ, name, inputs, prior) if same(prior, inputs, "name") else None
+
+
+def delete_bus(m: AwsMocks, prior: Declared) -> None:
+    with gone():
+        m.c["events"].delete_event_bus(Name=prior.id)
+
+
+def delete_rule(m: AwsMocks, prior: Declared) -> None:
+    rule, bus = prior.outputs["name"], prior.outputs["eventBusName"]
+    with gone():
+        # EventBridge deletes no rule that has targets: what is left of them goes first.
+        ids = [t["Id"] for t in m.c["events"].list_targets_by_rule(Rule=rule, EventBusName=bus).get("Targets", [])]
+        if ids:
+            m.c["events"].remove_targets(Rule=rule, EventBusName=bus, Ids=ids)
+        m.c["events"].delete_rule(Name=rule, EventBusName=bus)
+
+
+def delete_target(m: AwsMocks, prior: Declared) -> None:
+    with gone():
+        m.c["events"].remove_targets(
+            Rule=prior.inputs["rule"], EventBusName=prior.outputs["eventBusName"], Ids=[prior.outputs["targetId"]]
+        )
+
+
+def delete_archive(m: AwsMocks, prior: Declared) -> None:
+    with gone():
+        m.c["events"].delete_archive(ArchiveName=prior.id)
+
+
 RESOURCES = {
     "aws:cloudwatch/eventBus:EventBus": event_bus,
     "aws:cloudwatch/eventRule:EventRule": event_rule,
     "aws:cloudwatch/eventTarget:EventTarget": event_target,
     "aws:cloudwatch/eventArchive:EventArchive": event_archive,
+}
+UPDATES = {
+    "aws:cloudwatch/eventBus:EventBus": update_bus,
+    "aws:cloudwatch/eventRule:EventRule": upsert(event_rule),  # PutRule and PutTargets create or replace
+    "aws:cloudwatch/eventTarget:EventTarget": upsert(event_target),
+    "aws:cloudwatch/eventArchive:EventArchive": update_archive,
+}
+DELETES = {
+    "aws:cloudwatch/eventBus:EventBus": delete_bus,
+    "aws:cloudwatch/eventRule:EventRule": delete_rule,
+    "aws:cloudwatch/eventTarget:EventTarget": delete_target,
+    "aws:cloudwatch/eventArchive:EventArchive": delete_archive,
 }
 
 

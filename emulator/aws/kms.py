@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import EmulatorError
-from .base import boolean, json_text, refuse_keys
+from .base import Declared, boolean, gone, json_text, keep, nothing, refuse_keys, upsert
 
 if TYPE_CHECKING:
     from .dispatch import AwsMocks
@@ -72,3 +72,35 @@ RESOURCES = {
     "aws:kms/alias:Alias": kms_alias,
     "aws:kms/keyPolicy:KeyPolicy": kms_key_policy,
 }
+
+
+def update_key(m: AwsMocks, typ: str, name: str, inputs: dict, prior: Declared) -> tuple[str, dict] | None:
+    """The same key (what it encrypted stays readable): a new policy, rotation, description."""
+    kms, kid = m.c["kms"], prior.id
+    if inputs.get("policy") and inputs.get("policy") != prior.inputs.get("policy"):
+        kms.put_key_policy(KeyId=kid, PolicyName="default", Policy=json_text(inputs["policy"]))
+    if boolean(inputs.get("enableKeyRotation", False)) != boolean(prior.inputs.get("enableKeyRotation", False)):
+        (kms.enable_key_rotation if boolean(inputs.get("enableKeyRotation", False)) else kms.disable_key_rotation)(
+            KeyId=kid
+        )
+    if inputs.get("description") != prior.inputs.get("description"):
+        kms.update_key_description(KeyId=kid, Description=str(inputs.get("description") or ""))
+    rid, outputs = keep(m, typ, name, inputs, prior)
+    if inputs.get("policy"):
+        m.kms_keys[kid] = {**m.kms_keys[kid], "policy": json_text(inputs["policy"])}
+    return rid, outputs
+
+
+def delete_key(m: AwsMocks, prior: Declared) -> None:
+    with gone():
+        m.c["kms"].schedule_key_deletion(KeyId=prior.id, PendingWindowInDays=7)  # KMS's shortest wait
+
+
+def delete_alias(m: AwsMocks, prior: Declared) -> None:
+    with gone():
+        m.c["kms"].delete_alias(AliasName=prior.id)
+
+
+# An alias whose inputs change is replaced (DeleteAlias, CreateAlias).
+UPDATES = {"aws:kms/key:Key": update_key, "aws:kms/keyPolicy:KeyPolicy": upsert(kms_key_policy)}
+DELETES = {"aws:kms/key:Key": delete_key, "aws:kms/alias:Alias": delete_alias, "aws:kms/keyPolicy:KeyPolicy": nothing}

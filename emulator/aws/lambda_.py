@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from ..errors import EmulatorError
-from .base import boolean, num, refuse_keys
+from .base import boolean, nothing, num, refuse_keys, upsert
 
 if TYPE_CHECKING:
     from .dispatch import AwsMocks
@@ -184,3 +184,7 @@ RESOURCES = {
     "aws:lambda/eventSourceMapping:EventSourceMapping": event_source_mapping,
     "aws:lambda/permission:Permission": permission,
 }
+# Functions, layers, mappings and permissions are the emulator's own records (emulator/lambda_service.py runs
+# them): an update records them anew, a delete drops the record. A function recorded anew gets a cold start.
+UPDATES = {typ: upsert(creator) for typ, creator in RESOURCES.items()}
+DELETES = {typ: nothing for typ in RESOURCES}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from components.schedule_expressions import expression_problem
 
 from ..errors import EmulatorError
-from .base import num, refuse_keys, retry_policy, tags_of
+from .base import Declared, gone, keep, nothing, num, refuse_keys, retry_policy, same, tags_of, upsert
 
 if TYPE_CHECKING:
     from .dispatch import AwsMocks
@@ -115,4 +115,31 @@ RESOURCES = {
     "aws:scheduler/scheduleGroup:ScheduleGroup": schedule_group,
     "aws:scheduler/schedule:Schedule": schedule,
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": function_event_invoke_config,
+}
+
+
+def update_group(m: AwsMocks, typ: str, name: str, inputs: dict, prior: Declared) -> tuple[str, dict] | None:
+    return keep(m, typ, name, inputs, prior) if same(prior, inputs, "name", "namePrefix") else None
+
+
+def delete_group(m: AwsMocks, prior: Declared) -> None:
+    with gone():
+        m.c["scheduler"].delete_schedule_group(Name=prior.id)
+
+
+def delete_schedule(m: AwsMocks, prior: Declared) -> None:
+    group, _, sname = prior.id.partition("/")
+    with gone():
+        m.c["scheduler"].delete_schedule(Name=sname, GroupName=group)
+
+
+# A schedule whose inputs change is replaced (DeleteSchedule, CreateSchedule).
+UPDATES = {
+    "aws:scheduler/scheduleGroup:ScheduleGroup": update_group,
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": upsert(function_event_invoke_config),
+}
+DELETES = {
+    "aws:scheduler/scheduleGroup:ScheduleGroup": delete_group,
+    "aws:scheduler/schedule:Schedule": delete_schedule,
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": nothing,  # recorded only
 }

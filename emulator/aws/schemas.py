@@ -13,7 +13,7 @@ import json
 from typing import TYPE_CHECKING
 
 from ..errors import EmulatorError
-from .base import refuse_keys
+from .base import Declared, keep, nothing, refuse_keys, upsert
 
 if TYPE_CHECKING:
     from .dispatch import AwsMocks
@@ -59,4 +59,23 @@ RESOURCES = {
     "aws:schemas/registry:Registry": registry,
     "aws:schemas/schema:Schema": schema,
     "aws:schemas/discoverer:Discoverer": discoverer,
+}
+
+
+def delete_schema(m: AwsMocks, prior: Declared) -> None:
+    registry_record = m.schema_registries.get(prior.inputs["registryName"])
+    if registry_record is not None:
+        registry_record["schemas"].pop(prior.inputs["name"], None)
+
+
+# Kept by the emulator itself: a registry keeps its schemas (each schema is a resource of its own).
+UPDATES = {
+    "aws:schemas/registry:Registry": keep,
+    "aws:schemas/schema:Schema": upsert(schema),
+    "aws:schemas/discoverer:Discoverer": upsert(discoverer),
+}
+DELETES = {
+    "aws:schemas/registry:Registry": nothing,
+    "aws:schemas/schema:Schema": delete_schema,
+    "aws:schemas/discoverer:Discoverer": nothing,
 }

@@ -12,7 +12,7 @@ from unittest import mock
 from ..errors import EmulatorError
 from ..matching import SNS, UnsupportedPattern, matches, without_cidr
 from . import invocations
-from .base import Declared, Route, boolean, json_text, refuse_keys, sbool, tags_of
+from .base import Declared, Route, boolean, gone, json_text, nothing, refuse_keys, same, sbool, tags_of, upsert
 from .lambda_ import permits
 
 SNS_SERVICE = invocations.SNS
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .dispatch import AwsMocks
 
 
-def topic(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+def topic(m: AwsMocks, typ: str, name: str, inputs: dict, prior: Declared | None = None) -> tuple[str, dict]:
     refuse_keys(
         typ,
         name,
@@ -59,7 +59,11 @@ def topic(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
     kwargs: dict[str, Any] = {"Name": tname, "Attributes": attrs}
     if inputs.get("tags"):
         kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in tags_of(inputs).items()]
-    arn = m.c["sns"].create_topic(**kwargs)["TopicArn"]
+    arn = m.c["sns"].create_topic(**kwargs)["TopicArn"]  # the existing topic when it exists (an update)
+    if prior is not None:
+        for key, value in attrs.items():
+            if key != "FifoTopic":
+                m.c["sns"].set_topic_attributes(TopicArn=arn, AttributeName=key, AttributeValue=value)
     m.topics[arn] = {"name": tname, "resource": name, "inputs": inputs, "fifo": fifo}
     return arn, {"arn": arn, "name": tname, "id": arn, "owner": m.account}
 
@@ -173,10 +177,34 @@ def lambda_event(subscription: Any, message: str, message_id: str, subject: Any,
     return {"Records": [record]}
 
 
+def update_topic(m: AwsMocks, typ: str, name: str, inputs: dict, prior: Declared) -> tuple[str, dict] | None:
+    if not same(prior, inputs, "name", "namePrefix", "fifoTopic"):
+        return None
+    return topic(m, typ, name, inputs, prior)
+
+
+def delete_topic(m: AwsMocks, prior: Declared) -> None:
+    with gone():
+        m.c["sns"].delete_topic(TopicArn=prior.id)
+
+
+def delete_subscription(m: AwsMocks, prior: Declared) -> None:
+    if prior.inputs.get("protocol") in ("sqs", "lambda"):  # the others were recorded only
+        with gone():
+            m.c["sns"].unsubscribe(SubscriptionArn=prior.id)
+
+
 RESOURCES = {
     "aws:sns/topic:Topic": topic,
     "aws:sns/topicPolicy:TopicPolicy": topic_policy,
     "aws:sns/topicSubscription:TopicSubscription": subscription,
+}
+# A subscription whose inputs change is replaced (unsubscribe, subscribe), as the provider does for most of them.
+UPDATES = {"aws:sns/topic:Topic": update_topic, "aws:sns/topicPolicy:TopicPolicy": upsert(topic_policy)}
+DELETES = {
+    "aws:sns/topic:Topic": delete_topic,
+    "aws:sns/topicPolicy:TopicPolicy": nothing,  # the topic goes with its policy, or keeps the last one
+    "aws:sns/topicSubscription:TopicSubscription": delete_subscription,
 }
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from unittest import mock
 
 from ..errors import EmulatorError
-from .base import boolean, json_text, num, refuse_keys, sbool, tags_of
+from .base import Declared, boolean, gone, json_text, num, refuse_keys, same, sbool, tags_of, upsert
 
 if TYPE_CHECKING:
     from .dispatch import AwsMocks
@@ -34,7 +34,7 @@ QUEUE_ATTRS = {
 }
 
 
-def queue(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
+def queue(m: AwsMocks, typ: str, name: str, inputs: dict, prior: Declared | None = None) -> tuple[str, dict]:
     refuse_keys(typ, name, inputs, set(QUEUE_ATTRS) | {"name", "namePrefix", "tags"})
     fifo = boolean(inputs.get("fifoQueue", False))
     qname = m.physical_name(typ, name, inputs, fifo=fifo)
@@ -71,10 +71,18 @@ def queue(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
                     f"as a source (redriveAllowPolicy {perm})"
                 )
         attrs["RedrivePolicy"] = json.dumps(rp)
-    kwargs: dict[str, Any] = {"QueueName": qname, "Attributes": attrs}
-    if inputs.get("tags"):
-        kwargs["tags"] = tags_of(inputs)
-    url = m.c["sqs"].create_queue(**kwargs)["QueueUrl"]
+    if prior is not None:
+        # An update in place: the queue and every message in it stay (SetQueueAttributes, as AWS updates it).
+        url = prior.id
+        cleared = {QUEUE_ATTRS[k][0]: "" for k in CLEARABLE if prior.inputs.get(k) and not inputs.get(k)}
+        m.c["sqs"].set_queue_attributes(
+            QueueUrl=url, Attributes={**cleared, **{k: v for k, v in attrs.items() if k != "FifoQueue"}}
+        )
+    else:
+        kwargs: dict[str, Any] = {"QueueName": qname, "Attributes": attrs}
+        if inputs.get("tags"):
+            kwargs["tags"] = tags_of(inputs)
+        url = m.c["sqs"].create_queue(**kwargs)["QueueUrl"]
     arn = m.c["sqs"].get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     m.queues[arn] = {"url": url, "name": qname, "arn": arn, "resource": name, "inputs": inputs, "attrs": attrs}
     if attrs.get("Policy"):
@@ -121,11 +129,46 @@ def redrive_allow_policy(m: AwsMocks, typ: str, name: str, inputs: dict) -> tupl
     return url, {"id": url}
 
 
+CLEARABLE = ("policy", "redrivePolicy", "redriveAllowPolicy")  # inputs an update removes by setting them empty
+
+
+def update_queue(m: AwsMocks, typ: str, name: str, inputs: dict, prior: Declared) -> tuple[str, dict] | None:
+    if not same(prior, inputs, "name", "namePrefix", "fifoQueue"):
+        return None  # another name or queue type: AWS needs a new queue
+    return queue(m, typ, name, inputs, prior)
+
+
+def delete_queue(m: AwsMocks, prior: Declared) -> None:
+    with gone("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
+        m.c["sqs"].delete_queue(QueueUrl=prior.id)
+
+
+def _clearing(attribute: str):
+    def delete(m: AwsMocks, prior: Declared) -> None:
+        # The queue stays (when it does): only this setting goes.
+        with gone("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
+            m.c["sqs"].set_queue_attributes(QueueUrl=prior.id, Attributes={attribute: ""})
+
+    return delete
+
+
 RESOURCES = {
     "aws:sqs/queue:Queue": queue,
     "aws:sqs/queuePolicy:QueuePolicy": queue_policy,
     "aws:sqs/redrivePolicy:RedrivePolicy": redrive_policy,
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": redrive_allow_policy,
+}
+UPDATES = {
+    "aws:sqs/queue:Queue": update_queue,
+    "aws:sqs/queuePolicy:QueuePolicy": upsert(queue_policy),
+    "aws:sqs/redrivePolicy:RedrivePolicy": upsert(redrive_policy),
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": upsert(redrive_allow_policy),
+}
+DELETES = {
+    "aws:sqs/queue:Queue": delete_queue,
+    "aws:sqs/queuePolicy:QueuePolicy": _clearing("Policy"),
+    "aws:sqs/redrivePolicy:RedrivePolicy": _clearing("RedrivePolicy"),
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": _clearing("RedriveAllowPolicy"),
 }
 
 
