@@ -60,6 +60,12 @@ def _serve_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="python -m emulator serve",
         description="Deploy a stack into an embedded AWS served on 127.0.0.1, with its Lambda service running.",
+        epilog=(
+            "SIGHUP (kill -HUP PID) reads the stack file again and applies the change as pulumi up would: "
+            "one line says what was created, updated and deleted (counts per resource type) and the outputs "
+            "file is written again; a config the program refuses changes nothing (one line on stderr) and serve "
+            "keeps running. SIGINT or SIGTERM stops it."
+        ),
     )
     p.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to deploy (default: dev)")
     p.add_argument(

@@ -78,7 +78,9 @@ class LambdaService:
     def redeployed(self, mocks: AwsMocks) -> list:
         """Run the functions and mappings of ``mocks`` (an update of this deployment, ``emulator/update.py``):
         every consumer's stats, its history carried over from before the update when it existed then."""
-        before = {s.name: s for s in [*(s for _, _, s in getattr(self.poller, "bound", [])), *self.invoker.stats.values()]}
+        before = {
+            s.name: s for s in [*(s for _, _, s in getattr(self.poller, "bound", [])), *self.invoker.stats.values()]
+        }
         kept = {id(fn) for fn in self.mocks.functions}
         self.mocks = self.sandbox.mocks = self.sandbox.iam.mocks = self.invoker.mocks = self.poller.mocks = mocks
         self.sandbox.iam.forget_roles()

@@ -157,9 +157,7 @@ class Stack:
             raise EmulatorError("the stack is not deployed: use it inside `with emulator.Stack(...) as stack:`")
 
     # ------------------------------------------------------------- actions
-    def redeploy(
-        self, *, config: Mapping[str, Any] | None = None, stack_file: str | Path | None = None
-    ) -> Changes:
+    def redeploy(self, *, config: Mapping[str, Any] | None = None, stack_file: str | Path | None = None) -> Changes:
         """Apply a changed config as ``pulumi up`` would on this stack: resources are matched by type and logical
         name; unchanged ones stay, changed ones are updated in place (a queue keeps its messages) or replaced,
         new ones created, those no longer declared deleted; the Lambda service then runs the new functions and
@@ -172,7 +170,9 @@ class Stack:
             new_config = load_stack_config(self.root, self.stack, config, Path(stack_file))
         else:
             new_config = with_overrides(self.config, config, self.project)
-        update = apply(self.mocks, self.blocked, self.root, self.project, self.stack, new_config, self.program_transform)
+        update = apply(
+            self.mocks, self.blocked, self.root, self.project, self.stack, new_config, self.program_transform
+        )
         self.mocks, self.exports, self.config, self.blocked = update.mocks, update.exports, new_config, update.blocked
         self.topology = new_config.get(f"{self.project}:topology", "")
         self.consumers = self.service.redeployed(update.mocks)

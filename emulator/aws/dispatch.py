@@ -167,7 +167,9 @@ class AwsMocks(pulumi.runtime.Mocks):
         out: dict[str, Any] = {}
         for attr in REGISTRIES:
             value = getattr(self, attr)
-            out[attr] = len(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else set(value)
+            out[attr] = (
+                len(value) if isinstance(value, list) else dict(value) if isinstance(value, dict) else set(value)
+            )
         return out
 
     def _recorded(self, before: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -152,6 +152,22 @@ class Served:
         env["MESSAGING_PROCESSOR"] = processor
         lam.update_function_configuration(FunctionName=function, Environment={"Variables": env})
 
+    def update(self, config: dict[str, Any]) -> str:
+        """Write ``config`` as the stack file and SIGHUP serve (pulumi up, the emulator's way); wait for the line
+        it prints (stdout: what changed; stderr: the refusal) and return it; reload the outputs it wrote."""
+        done, refused = len(self.lines), len(self.stderr)
+        self.stack_file.write_text(yaml.safe_dump({"config": config}, sort_keys=False), encoding="utf-8")
+        self.proc.send_signal(signal.SIGHUP)
+
+        def answer() -> str | None:
+            new = [line for line in self.lines[done:] if line.startswith("updated stack ")]
+            new += [line for line in self.stderr[refused:] if line.startswith("emulator serve: update ")]
+            return new[0] if new else None
+
+        line = self.wait_for("serve to apply the stack file", answer)
+        self.outputs = json.loads(self.outputs_file.read_text())
+        return line
+
     # ----------------------------------------------------------- stop it
     def stop(self) -> dict[str, Any] | None:
         """SIGTERM, wait for exit, return the report serve wrote (None if it never got that far)."""

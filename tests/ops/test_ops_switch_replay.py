@@ -1,5 +1,7 @@
 """A stack in the middle of a fanout -> eventbridge switch, served: ``switch status`` sees the old topic still
-carrying messages, then drained with the next step; ``replay`` sends archived events again to one consumer only."""
+carrying messages, then drained with the next step; ``replay`` sends archived events again to one consumer only;
+then the README's step 2 (previousTopology removed, the update applied on SIGHUP) deletes the old topic and ends
+the switch, and what is sent afterwards reaches exactly the consumers its routing selects."""
 
 from __future__ import annotations
 
@@ -17,10 +19,16 @@ pytestmark = pytest.mark.xdist_group("ops-switch")  # one served stack for the m
 WINDOW = "5"  # s: the quiet period switch status needs, short for the test (AWS runs use the 900 s default)
 NEW = [order(f"via-bus-{n}") for n in range(2)]
 LATE = [order("after-the-window")]
+# After step 2: inventory takes OrderCreated only, analytics everything.
+AFTER = [order("after-the-update"), order("shipped-after-the-update", type_="OrderShipped")]
 
 
 def _iso(t: float) -> str:
     return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _all_processed(served, queues: list[str]) -> bool:
+    return sum(served.depth(q) for q in queues) == 0
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +91,19 @@ def seen(tmp_path_factory):
             EventBusName=served.outputs["channel"]["target"],
         )["RuleNames"]
         out["bus"] = served.outputs["channel"]["target"]
+        # Step 2, first with a typo: the program refuses it and the stack serves on as it was.
+        out["refused"] = served.update({**config, "messaging:topology": "eventbus"})
+        out["topics_after_refusal"] = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+        final = {k: v for k, v in config.items() if k != "messaging:previousTopology"}
+        out["updated"] = served.update(final)
+        out["topics"] = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+        out["old_topic"] = topic
+        out["outputs_after"] = served.outputs
+        out["no_switch"] = served.ops("switch", "status", "--window", WINDOW)
+        out["no_switch_text"] = served.ops("switch", "status", "--window", WINDOW, as_json=False)[1]
+        code, out["after"], err = served.ops("send", "--messages", write_messages(directory, AFTER, "after.json"))
+        assert code == 0, err
+        served.wait_for("the messages sent after the update to be processed", lambda: _all_processed(served, queues))
     finally:
         out["report"] = served.stop()
     return out
@@ -114,13 +135,54 @@ def test_switch_status_reports_the_old_topic_in_flight_then_drained_with_the_nex
     assert seen["status"]["channel"] == {"kind": "events", "target": seen["bus"]}
 
 
-def test_nothing_sent_during_the_switch_is_lost_or_processed_twice(seen):
+def test_nothing_sent_during_the_switch_or_after_step_two_is_lost_or_processed_twice(seen):
     report = seen["report"]
-    assert report["sent"] == [m["id"] for m in NEW + LATE]
+    assert report["sent"] == [m["id"] for m in NEW + LATE + AFTER]
     for name in ("inventory", "analytics"):
         assert report["consumers"][name]["dead_lettered"] == []
+    assert report["unrouted"] == []
     analytics = Counter(report["consumers"]["analytics"]["processed"])
-    assert analytics == Counter({m["id"]: 1 for m in seen["old"] + NEW + LATE})
+    assert analytics == Counter({m["id"]: 1 for m in seen["old"] + NEW + LATE + AFTER})
+
+
+def test_a_refused_update_leaves_the_served_stack_as_it_was(seen):
+    assert seen["refused"] == (
+        "emulator serve: update refused, stack ops unchanged: the Pulumi program failed: invalid stack config: "
+        'messaging:topology: "eventbus" is not allowed; allowed values are point-to-point, fanout, eventbridge'
+    )
+    assert seen["old_topic"] in seen["topics_after_refusal"]
+
+
+def test_step_two_deletes_the_old_topic_and_ends_the_switch(seen):
+    assert seen["updated"] == (
+        "updated stack ops (eventbridge): 0 created, "
+        "7 updated (Dashboard 1, Policy 1, QueuePolicy 4, RolePolicy 1), "
+        "5 deleted (MetricAlarm 1, Topic 1, TopicPolicy 1, TopicSubscription 2), 35 unchanged"
+    )
+    assert seen["old_topic"] not in seen["topics"]
+    assert [t for t in seen["topics"] if ":fanout-topic-" in t] == []
+    assert seen["outputs_after"]["drainingTopology"] is None
+    assert seen["outputs_after"]["consumers"] == seen["outputs"]["consumers"]  # the same queues and functions
+    code, status, err = seen["no_switch"]
+    assert code == 0, err
+    assert status == {
+        "topology": "eventbridge",
+        "draining": None,
+        "state": "no-switch",
+        "in_flight": False,
+        "next_step": None,
+    }
+    assert seen["no_switch_text"].strip() == (
+        "topology eventbridge: no switch in progress (messaging:previousTopology is not set)"
+    )
+
+
+def test_after_step_two_each_message_reaches_exactly_the_consumers_its_routing_selects(seen):
+    report = seen["report"]
+    inventory = Counter(report["consumers"]["inventory"]["processed"])
+    analytics = Counter(report["consumers"]["analytics"]["processed"])
+    assert (inventory["after-the-update"], analytics["after-the-update"]) == (1, 1)
+    assert (inventory["shipped-after-the-update"], analytics["shipped-after-the-update"]) == (0, 1)
 
 
 def test_replay_delivers_the_window_again_to_the_named_consumer_only(seen):
@@ -135,6 +197,6 @@ def test_replay_delivers_the_window_again_to_the_named_consumer_only(seen):
     report = seen["report"]
     inventory = Counter(report["consumers"]["inventory"]["processed"])
     # Events put on the bus inside the window twice (once replayed); the old topic's never reached the archive.
-    assert inventory == Counter({**{m["id"]: 2 for m in NEW}, **{m["id"]: 1 for m in seen["old"] + LATE}})
+    assert inventory == Counter({**{m["id"]: 2 for m in NEW}, **{m["id"]: 1 for m in seen["old"] + LATE + AFTER[:1]}})
     assert sorted(report["consumers"]["inventory"]["replayed"]) == sorted(m["id"] for m in NEW)
     assert report["consumers"]["analytics"]["replayed"] == []
