@@ -147,6 +147,16 @@ def handler_string(reference: str) -> str:
     return f"{module}.{function}"
 
 
+def _parse(source_file: Path) -> ast.Module:
+    text = source_file.read_text(encoding="utf-8")
+    try:
+        return ast.parse(text, filename=str(source_file))
+    except SystemError:
+        # CPython 3.11 before 3.11.8 may report "AST constructor recursion depth mismatch" when a traceback
+        # is formatted (which parses too) while this parse runs; the source is fine, and a second parse says so.
+        return ast.parse(text, filename=str(source_file))
+
+
 def check_reference(folder: CodeFolder, reference: object, where: str, signature: Signature) -> str | None:
     """None when `reference` (`module:function`) names a top-level function in `folder` that takes
     `signature`'s positional arguments, else the error naming `where`, the value and what was found."""
@@ -163,7 +173,7 @@ def check_reference(folder: CodeFolder, reference: object, where: str, signature
         found = ", ".join(folder.modules()) or "none"
         return f"{where}: {_show(reference)}: no module {_show(module)} in {folder.root}; modules found: {found}"
     try:
-        tree = ast.parse(source_file.read_text(encoding="utf-8"), filename=str(source_file))
+        tree = _parse(source_file)
     except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
         return f"{where}: {_show(reference)}: {source_file} cannot be parsed: {exc}"
     functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}

@@ -12,7 +12,7 @@ import pytest
 from pulumi_harness import ROOT, run_program, stack_config
 from wheels import local_wheels
 
-from components import layer
+from components import layer, team_code
 from components.config import ConfigError, parse_stack_config
 
 RUNTIME = sorted(f"handlers/{p.name}" for p in (ROOT / "handlers").glob("*.py"))
@@ -156,6 +156,22 @@ def test_the_reference_is_checked_without_running_the_team_code(project):
     )
     config = parse(root, [{"name": "billing", "processor": "billing:charge"}], codePath="team")
     assert config.consumers[0].processor == "billing:charge"
+
+
+def test_a_spurious_parser_error_does_not_refuse_a_good_reference(project, monkeypatch):
+    root = project({"team/billing.py": "def charge(envelope):\n    pass\n"})
+    real_parse, calls = team_code.ast.parse, []
+
+    def parse_once_failing(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise SystemError("AST constructor recursion depth mismatch (before=40, after=38)")
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(team_code.ast, "parse", parse_once_failing)
+    config = parse(root, [{"name": "billing", "processor": "billing:charge"}], codePath="team")
+    assert config.consumers[0].processor == "billing:charge"
+    assert len(calls) == 2
 
 
 @pytest.mark.parametrize(
