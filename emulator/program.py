@@ -89,6 +89,16 @@ def without_stack_traces() -> Iterator[None]:
         yield
 
 
+def cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """A failed program leaves outputs pending on its loop: cancel and finish them now, rather than leave
+    un-awaited coroutines for the garbage collector to report inside whatever runs later."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
 async def _resolved(outputs: dict[str, Any]) -> dict[str, Any]:
     return {key: await pulumi.Output.from_input(value).future() for key, value in outputs.items()}
 
@@ -134,12 +144,7 @@ def run_program(
                 loop.run_until_complete(loop.shutdown_default_executor())  # the worker threads end here
     finally:
         with contextlib.suppress(Exception):
-            # A failed program leaves outputs pending: cancel them rather than leak them.
-            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-            for task in pending:
-                task.cancel()
-            if pending:
-                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            cancel_pending(loop)
         with contextlib.suppress(Exception):
             loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()

@@ -22,7 +22,7 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
-from emulator.program import without_stack_traces
+from emulator.program import cancel_pending, without_stack_traces
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "__main__.py"
@@ -323,15 +323,8 @@ _thread_loops: list[asyncio.AbstractEventLoop] = []
 
 
 def _cancel_pending() -> None:
-    """A program that failed leaves outputs pending on the run's loop: cancel and finish them now, so no
-    un-awaited coroutine is left for the garbage collector to report inside a later test."""
-    if _loop is None or _loop.is_closed():
-        return
-    pending = [task for task in asyncio.all_tasks(_loop) if not task.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        _loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    if _loop is not None and not _loop.is_closed():
+        cancel_pending(_loop)
 
 
 def _ensure_event_loop() -> asyncio.AbstractEventLoop:
