@@ -2,16 +2,15 @@
 under every topology and option combination. A new resource that breaks one
 fails here, whatever component declares it."""
 
-import functools
 import itertools
 import json
 
 import pytest
-from pulumi_harness import ACCOUNT, DEMO_CONSUMERS, run_program, stack_config
+from pulumi_harness import ACCOUNT, DEMO_CONSUMERS, deployed, run_program, stack_config
 
 from components import defaults
 
-# Each deployment is built once per worker (functools.cache below): one worker builds all of them, once.
+# Each deployment is built once per worker (deployed() below): one worker builds all of them, once.
 pytestmark = pytest.mark.xdist_group("security-sweep")
 
 TOPOLOGIES = ("point-to-point", "fanout", "eventbridge")
@@ -102,11 +101,10 @@ POLICY_INPUTS = {
 STAR_RESOURCE_ALLOWED = {"aws:kms/keyPolicy:KeyPolicy"}
 
 
-@functools.cache
 def _deployment(topology, fifo, idempotency, encryption, production, previous_topology, direct):
     options = {"previousTopology": previous_topology} if previous_topology else {}
     consumers = consumers_of(topology, direct)
-    return run_program(
+    return deployed(
         stack_config(
             topology,
             consumers,
