@@ -47,9 +47,11 @@ def _creators() -> dict[str, Creator]:
             if typ in table:
                 raise RuntimeError(f"{typ} is created by two service modules")  # a mistake in the emulator itself
             table[typ] = creator
-        missing = set(service.RESOURCES) - set(service.DELETES)
-        if missing or set(service.UPDATES) - set(service.RESOURCES):
-            raise RuntimeError(f"{service.__name__}: no delete for {sorted(missing)}")  # a mistake in the emulator
+        missing, stray = set(service.RESOURCES) - set(service.DELETES), set(service.UPDATES) - set(service.RESOURCES)
+        if missing or stray:  # a mistake in the emulator itself
+            raise RuntimeError(
+                f"{service.__name__}: no delete for {sorted(missing)}, an update of no type {sorted(stray)}"
+            )
     return table
 
 
@@ -105,13 +107,15 @@ class Changes:
         self.deleted: list[Declared] = []
         self.unchanged: list[Declared] = []
 
+    def _of(self, which: str) -> list[Declared]:
+        """The resources of one kind of change; "updated" counts replacements too."""
+        return self.updated + self.replaced if which == "updated" else getattr(self, which)
+
     def counts(self, which: str) -> dict[str, int]:
-        found = self.updated + self.replaced if which == "updated" else getattr(self, which)
-        return dict(sorted(Counter(type_label(d.typ) for d in found).items()))
+        return dict(sorted(Counter(type_label(d.typ) for d in self._of(which)).items()))
 
     def names(self, which: str) -> list[str]:
-        found = self.updated + self.replaced if which == "updated" else getattr(self, which)
-        return sorted(f"{type_label(d.typ)} {d.name}" for d in found)
+        return sorted(f"{type_label(d.typ)} {d.name}" for d in self._of(which))
 
     def summary(self) -> str:
         """One line: ``3 created (EventRule 2, ...), 1 updated (QueuePolicy 1), 2 deleted (...), 9 unchanged``."""
@@ -314,7 +318,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         if self.previous is not None:
             declared = {(d.typ, d.name) for d in self.resources}
             for prior in reversed(self.previous.resources):
-                if prior.dropped or (prior.typ, prior.name) in declared or prior.typ not in DELETERS:
+                if prior.dropped or (prior.typ, prior.name) in declared:
                     continue
                 DELETERS[prior.typ](self, prior)
                 self.changes.deleted.append(prior)
