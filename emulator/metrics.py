@@ -56,6 +56,11 @@ STATISTICS: dict[str, Callable[[list[float]], float]] = {
 DEFAULT_HISTORY_SECONDS = 60  # s: what is kept when no alarm needs more (CloudWatch's finest standard period)
 
 
+def _dims(dimensions: list[dict[str, str]]) -> Dims:
+    """CloudWatch's [{"Name", "Value"}] as the key a metric is kept under (order does not matter)."""
+    return tuple(sorted((d["Name"], d["Value"]) for d in dimensions))
+
+
 class ServiceMetrics:
     def __init__(self, mocks: AwsMocks):
         self.mocks = mocks
@@ -262,7 +267,7 @@ class ServiceMetrics:
         oldest = now - timedelta(seconds=max(keep, DEFAULT_HISTORY_SECONDS))
         for namespace, data in by_namespace.items():
             for d in data:
-                dims = tuple(sorted((x["Name"], x["Value"]) for x in d["Dimensions"]))
+                dims = _dims(d["Dimensions"])
                 points = self._history.setdefault((namespace, d["MetricName"], dims), deque())
                 points.append((d["Timestamp"], d["Value"]))
         for points in self._history.values():
@@ -284,7 +289,7 @@ class ServiceMetrics:
         period, periods = kw["Period"], kw.get("EvaluationPeriods", 1)
         needed = kw.get("DatapointsToAlarm", periods)
         threshold = float(kw.get("Threshold", 0))
-        dims = tuple(sorted((d["Name"], d["Value"]) for d in kw.get("Dimensions", [])))
+        dims = _dims(kw.get("Dimensions", []))
         points = self._history.get((kw.get("Namespace", ""), kw.get("MetricName", ""), dims), ())
         missing = kw.get("TreatMissingData", "missing")
         breaching, seen, values = 0, 0, []
