@@ -20,7 +20,7 @@ import threading
 from typing import Any, Iterator
 from unittest import mock
 
-SERVICES = ("sqs", "sns", "events", "iam", "logs", "cloudwatch", "dynamodb", "kms", "scheduler")
+CLIENTS = ("sqs", "sns", "events", "iam", "logs", "cloudwatch", "dynamodb", "kms", "scheduler")
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, Any]] = {}
@@ -51,5 +51,5 @@ def service_clients(region: str) -> dict[str, Any]:
         if key not in _clients:
             with shared_models():
                 session = boto3.session.Session(region_name=region)
-                _clients[key] = {svc: session.client(svc, region_name=region) for svc in SERVICES}
+                _clients[key] = {svc: session.client(svc, region_name=region) for svc in CLIENTS}
         return _clients[key]
