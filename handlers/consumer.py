@@ -3,8 +3,8 @@
 Each record's body is unwrapped to the envelope (plain SQS, SNS raw or not,
 EventBridge) and handed to the team's processor named by MESSAGING_PROCESSOR
 (`module:function` in the team's code folder, beside this package), optionally
-guarded by idempotency. Powertools batch processing reports partial failures:
-{"batchItemFailures": [{"itemIdentifier": messageId}, ...]}.
+guarded by idempotency. Powertools batch processing (handlers/batch.py) reports
+partial failures: {"batchItemFailures": [{"itemIdentifier": messageId}, ...]}.
 
 - A record that cannot be parsed, or whose processing raises, fails alone.
 - MESSAGING_FIFO=true: after a failure in a message group, the rest of that
@@ -40,16 +40,12 @@ import importlib
 import logging
 from typing import Any, Callable
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    SqsFifoPartialProcessor,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, SNSEvent
 
 from handlers import env
 from handlers import envelope as envelopes
+from handlers.batch import batch_processor
 from handlers.logs import logger
 
 
@@ -80,11 +76,7 @@ if SETTINGS.idempotency:
     )
 else:
     DUPLICATE, GUARD = None, None
-if SETTINGS.fifo:
-    BATCH: BatchProcessor = SqsFifoPartialProcessor(skip_group_on_error=True)
-    BATCH.raise_on_entire_batch_failure = False  # not a constructor argument of the FIFO processor
-else:
-    BATCH = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+BATCH = batch_processor(fifo=SETTINGS.fifo)
 _run = GUARD if GUARD is not None else PROCESS
 DEBUG = logger.isEnabledFor(logging.DEBUG)  # per-record lines only at DEBUG; the level is read at cold start
 
@@ -107,13 +99,13 @@ def delivery_path(event: Any) -> str:
 
 def handle(record: Any) -> None:
     """One SQS record: unwrap, process (at most once with idempotency); raising fails this record alone."""
-    process_body(record.message_id, lambda: envelopes.unwrap(record.body))
+    process_body(record.message_id, envelopes.unwrap, record.body)
 
 
-def process_body(message_id: str, unwrap: Callable[[], dict]) -> None:
+def process_body(message_id: str, unwrap: Callable[[Any], dict], payload: Any) -> None:
     """One delivered message, whatever the path: unwrap, process (at most once with idempotency); raise on failure."""
     try:
-        envelope = unwrap()
+        envelope = unwrap(payload)
     except envelopes.EnvelopeError as exc:
         logger.error("unparseable record", extra={"message_id": message_id, "reason": str(exc)})
         raise
@@ -145,10 +137,10 @@ def handle_direct(event: dict, path: str) -> dict:
     if path == "sns":
         for record in SNSEvent(event).records:
             message = record.sns
-            process_body(message.message_id, lambda m=message: envelopes.from_sns_message(m.message))
+            process_body(message.message_id, envelopes.from_sns_message, message.message)
         return {"processed": len(event["Records"])}
     bus_event = EventBridgeEvent(event)
-    process_body(bus_event.get_id, lambda: envelopes.from_eventbridge_detail(bus_event.detail))
+    process_body(bus_event.get_id, envelopes.from_eventbridge_detail, bus_event.detail)
     return {"processed": 1}
 
 

@@ -172,6 +172,25 @@ def test_same_fifo_batch_on_a_standard_queue_fails_only_the_bad_message(consumer
     assert [labels[m] for m in failed_ids(consumer.handler(event, None))] == ["a2"]
 
 
+def test_the_standard_queue_batch_answer_is_powertools_own(consumer):
+    # The consumer's processor takes a leaner per-record step than Powertools' BatchProcessor;
+    # its answer for a mixed batch must be the one Powertools' own processor gives.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    bodies = [
+        json.dumps(order("good-1")),
+        "not json at all",
+        json.dumps(order("no-customer", valid=False)),
+        json.dumps(order("good-2", "OrderShipped")),
+    ]
+    event = sqs_event(bodies)
+    module = consumer.cold_start()
+    stock = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    expected = process_partial_response(event=event, record_handler=module.handle, processor=stock)
+    assert failed_ids(expected) == [event["Records"][1]["messageId"], event["Records"][2]["messageId"]]
+    assert consumer.handler(event, None) == expected
+
+
 # ------------------------------------------------------------------ unwrapping
 
 
@@ -197,3 +216,51 @@ def test_the_notification_in_awss_sns_sample_event_unwraps_to_the_same_envelope_
     from_sns = envelopes.unwrap(json.dumps(notification))
     from_sqs = envelopes.unwrap(load_event("sns_in_sqs.json")["Records"][0]["body"])
     assert from_sns == from_sqs == json.loads(notification["Message"])
+
+
+ENVELOPE_TEXT = json.dumps(order("edge"))
+# Texts json.loads reads, or refuses, in ways a JSON parser may differ on: the consumer must read
+# every body exactly as json.loads does, and refuse it with json.loads' own reason.
+EDGE_TEXTS = [
+    ENVELOPE_TEXT,
+    "  \n" + ENVELOPE_TEXT + " \t\r\n",
+    '{"id": "a", "id": "b", "type": "T", "data": {"n": NaN, "big": 100000000000000000000000000001}}',
+    '{"id": "u", "type": "\\u00e9t\\u00e9", "data": {"lone": "\\ud800", "inf": -Infinity}}',
+    "\ufeff" + ENVELOPE_TEXT,
+    ENVELOPE_TEXT + "{}",
+    ENVELOPE_TEXT + " x",
+    ENVELOPE_TEXT[:-1],
+    "",
+    "   ",
+    "[" * 100_000,
+]
+
+
+def _as_json_loads_reads(text: str, what: str):
+    """What unwrap must give for `text`: json.loads' value, or json.loads' reason as EnvelopeError."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        return f"{what} is not JSON: {exc}"
+    except RecursionError:
+        return f"{what} is JSON nested too deeply to parse"
+
+
+def _unwrapped(body: str):
+    try:
+        return envelopes.unwrap(body)
+    except envelopes.EnvelopeError as exc:
+        return str(exc)
+
+
+@pytest.mark.parametrize("text", EDGE_TEXTS, ids=range(len(EDGE_TEXTS)))
+def test_a_body_is_read_exactly_as_json_loads_reads_it(text):
+    assert _unwrapped(text) == _as_json_loads_reads(text, "body")
+
+
+@pytest.mark.parametrize("text", EDGE_TEXTS, ids=range(len(EDGE_TEXTS)))
+def test_an_sns_message_and_an_eventbridge_detail_string_are_read_as_json_loads_reads_them(text):
+    notification = {"Type": "Notification", "TopicArn": "arn:aws:sns:eu-west-1:123456789012:t", "Message": text}
+    event = {"version": "0", "id": "e", "detail-type": "T", "source": "s", "detail": text}
+    assert _unwrapped(json.dumps(notification)) == _as_json_loads_reads(text, "SNS notification Message")
+    assert _unwrapped(json.dumps(event)) == _as_json_loads_reads(text, "EventBridge detail")
