@@ -21,6 +21,7 @@ import botocore.session
 import pulumi
 
 from components import defaults, layer, team_code
+from components.config_items import config_items
 from components.routing import show_value as _show
 from components.routing import validate_match
 from components.schedule_config import ScheduleConfig, parse_schedules
@@ -729,13 +730,7 @@ def _items(
 ) -> Iterator[tuple[int, str, Mapping[str, Any], dict[str, Any], _Checker]]:
     """Each object of a config list with its path, its values (missing keys take their defaults) and a checker
     that names the item's keys; an item that is not an object and every unknown key are reported on the way."""
-    for index, item in enumerate(raw):
-        path = f"{key}[{index}]"
-        if not isinstance(item, Mapping):
-            errors.append(f"{path}: {_show(item)} is not allowed; {shape}")
-            continue
-        for unknown in sorted(set(item) - set(keys)):
-            errors.append(f"{path}.{unknown}: unknown key; known keys are {', '.join(keys)}")
+    for index, path, item in config_items(raw, key=key, keys=keys, shape=shape, errors=errors):
         values = {k: item.get(k, default) for k, default in keys.items()}
         yield index, path, item, values, _Checker(errors, prefix=f"{path}.")
 

@@ -26,6 +26,8 @@ from typing import Any
 import jsonschema
 
 from components import defaults
+from components.config_items import config_items
+from components.routing import show_value as _show
 from components.schedule_expressions import expression_problem
 
 KEYS = ("name", "schedule", "envelope")
@@ -67,13 +69,6 @@ def scheduler_input(schedule: ScheduleConfig) -> dict[str, Any]:
     }
 
 
-def _show(value: Any) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return repr(value)
-
-
 def parse_schedules(
     raw: Any, *, key: str, default_source: Any, schemas: Mapping[str, dict], errors: list[str]
 ) -> tuple[ScheduleConfig, ...]:
@@ -83,15 +78,8 @@ def parse_schedules(
         return ()
     schedules: list[ScheduleConfig] = []
     seen: dict[str, int] = {}
-    for index, item in enumerate(raw):
-        path = f"{key}[{index}]"
-        if not isinstance(item, Mapping):
-            errors.append(
-                f"{path}: {_show(item)} is not allowed; a schedule is an object with a name, a schedule and an envelope"
-            )
-            continue
-        for unknown in sorted(set(item) - set(KEYS)):
-            errors.append(f"{path}.{unknown}: unknown key; known keys are {', '.join(KEYS)}")
+    shape = "a schedule is an object with a name, a schedule and an envelope"
+    for index, path, item in config_items(raw, key=key, keys=KEYS, shape=shape, errors=errors):
         name = item.get("name")
         ok = True
         if not (

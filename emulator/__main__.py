@@ -98,19 +98,22 @@ def _serve_main(argv: list[str]) -> int:
             stack_file=args.stack_file,
             log_sink=sink,
         )
-    except EmulatorError as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"emulator serve: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Exception as exc:  # noqa: BLE001 - an emulator bug: one line unless --debug
-        if args.debug:
-            traceback.print_exc()
-        print(
-            f"emulator serve: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
-            file=sys.stderr,
-        )
+    except Exception as exc:  # noqa: BLE001 - one line and an exit status, a traceback only with --debug
+        return _failed("emulator serve", exc, debug=args.debug)
+
+
+def _failed(prog: str, exc: Exception, *, debug: bool) -> int:
+    """Say in one line on stderr why `prog` stopped (with the traceback under --debug); the exit status."""
+    if debug:
+        traceback.print_exc()
+    if isinstance(exc, AccountingError):  # the report would not account for every message: an emulator bug
+        print(f"{prog}: internal error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
+    if isinstance(exc, EmulatorError):
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{prog}: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,24 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             project_dir=args.project_dir,
             schedules=args.fire_schedule,
         )
-    except AccountingError as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"emulator: internal error: {exc}", file=sys.stderr)
-        return EXIT_INTERNAL
-    except EmulatorError as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(f"emulator: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Exception as exc:  # noqa: BLE001 - an emulator bug: one line unless --debug
-        if args.debug:
-            traceback.print_exc()
-        print(
-            f"emulator: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001 - one line and an exit status, a traceback only with --debug
+        return _failed("emulator", exc, debug=args.debug)
     if args.json:
         sys.stdout.write(json.dumps(report) + "\n")
     else:

@@ -16,7 +16,7 @@ import runpy
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from unittest import mock
 
 import pulumi
@@ -48,14 +48,9 @@ def _first_line(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
-@contextlib.contextmanager
-def _closing_thread_loops() -> Iterator[None]:
-    """Pulumi's mock monitor gives each of its worker threads an event loop of its own and never closes
-    them; close them when the program is done, so none is left to the garbage collector."""
-    from pulumi.runtime import mocks as pulumi_mocks  # noqa: PLC0415
-
-    created: list[asyncio.AbstractEventLoop] = []
-    original = pulumi_mocks._ensure_event_loop
+def recording_thread_loops(created: list[asyncio.AbstractEventLoop]) -> Callable[[], asyncio.AbstractEventLoop]:
+    """Pulumi's helper that gives each of its mock monitor's worker threads an event loop, recording in
+    `created` every loop it makes (Pulumi never closes them)."""
 
     def ensure_event_loop() -> asyncio.AbstractEventLoop:
         try:
@@ -66,7 +61,17 @@ def _closing_thread_loops() -> Iterator[None]:
             created.append(loop)
             return loop
 
-    pulumi_mocks._ensure_event_loop = ensure_event_loop
+    return ensure_event_loop
+
+
+@contextlib.contextmanager
+def _closing_thread_loops() -> Iterator[None]:
+    """The mock monitor's thread loops closed when the program is done, so none is left to the garbage collector."""
+    from pulumi.runtime import mocks as pulumi_mocks  # noqa: PLC0415
+
+    created: list[asyncio.AbstractEventLoop] = []
+    original = pulumi_mocks._ensure_event_loop
+    pulumi_mocks._ensure_event_loop = recording_thread_loops(created)
     try:
         yield
     finally:

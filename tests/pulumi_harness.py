@@ -22,7 +22,7 @@ import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
-from emulator.program import cancel_pending, without_stack_traces
+from emulator.program import cancel_pending, recording_thread_loops, without_stack_traces
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "__main__.py"
@@ -327,18 +327,7 @@ def _cancel_pending() -> None:
         cancel_pending(_loop)
 
 
-def _ensure_event_loop() -> asyncio.AbstractEventLoop:
-    """Pulumi's own helper for its mock monitor's threads, recording the loops it creates."""
-    try:
-        return asyncio.get_event_loop()
-    except RuntimeError:
-        thread_loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(thread_loop)
-        _thread_loops.append(thread_loop)
-        return thread_loop
-
-
-pulumi_mocks._ensure_event_loop = _ensure_event_loop
+pulumi_mocks._ensure_event_loop = recording_thread_loops(_thread_loops)  # closed by _fresh_event_loop
 
 
 def build_under_mocks(build: Callable[[], Any], config: dict[str, str] | None = None) -> Deployment:

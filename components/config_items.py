@@ -1,0 +1,25 @@
+"""The walk over a config list, shared by every key whose value is a list of objects
+(consumers, producers, schedules): each item's path, and the errors for an item that
+is not an object and for unknown keys, worded alike for every list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from components.routing import show_value
+
+
+def config_items(
+    raw: Sequence[Any], *, key: str, keys: Iterable[str], shape: str, errors: list[str]
+) -> Iterator[tuple[int, str, Mapping[str, Any]]]:
+    """Each object of `raw` with its index and path (`key[i]`); the others, and unknown keys, go to `errors`."""
+    known = list(keys)
+    for index, item in enumerate(raw):
+        path = f"{key}[{index}]"
+        if not isinstance(item, Mapping):
+            errors.append(f"{path}: {show_value(item)} is not allowed; {shape}")
+            continue
+        for unknown in sorted(set(item) - set(known)):
+            errors.append(f"{path}.{unknown}: unknown key; known keys are {', '.join(known)}")
+        yield index, path, item
