@@ -48,7 +48,7 @@ class ConsumerComponentArgs:
     idempotency_ttl_seconds: int = defaults.IDEMPOTENCY_TTL_SECONDS
     kms_key_arn: pulumi.Input[str] | None = None
     code_root: Path | None = None  # the team's code folder, shipped beside the runtime; None: the runtime alone
-    layer_zip: Path | None = None  # the team's dependencies as a layer zip
+    dependencies_layer_arn: pulumi.Input[str] | None = None  # the stack's layer of the team's dependencies
 
 
 class Consumer(pulumi.ComponentResource):
@@ -130,7 +130,7 @@ class Consumer(pulumi.ComponentResource):
                 environment=environment,
                 log_retention_days=args.log_retention_days,
                 code_root=args.code_root,
-                layer_zip=args.layer_zip,
+                dependencies_layer_arn=args.dependencies_layer_arn,
                 tags=tags,
                 # Direct: what still fails after Lambda's own retries goes to the consumer's DLQ.
                 dead_letter_arn=self.dlq.arn if cfg.direct else None,

@@ -160,6 +160,9 @@ LAYER_IMPLEMENTATION = "cp"  # pip --implementation: CPython, as Lambda runs
 # pip --platform values for arm64 Lambda (Amazon Linux 2023, glibc 2.34): the manylinux tags it can load.
 LAYER_PLATFORMS = ("manylinux_2_34_aarch64", "manylinux_2_28_aarch64", "manylinux2014_aarch64")
 LAYER_CACHE_DIR = ".messaging/layers"  # under the project root: one zip per requirements hash, reused by preview
+LAYER_NAME_PATTERN = r"[^A-Za-z0-9_-]"  # characters Lambda refuses in a layer name (replaced by "-")
+LAYER_NAME_MAX_LENGTH = 140  # chars: Lambda's limit on a layer name
+LAYER_NAME_HASH_CHARS = 8  # hex chars of the full name's hash that end a name cut to the limit, so it stays unique
 PRODUCER_TIMEOUT_SECONDS = 30  # s: batching and bounded retries fit well inside
 PRODUCER_MEMORY_MB = 256  # MB
 PRODUCERS = ()  # the team's own publishing functions (messaging:producers): none unless configured

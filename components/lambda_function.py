@@ -1,6 +1,7 @@
 """Building block shared by the producer and every consumer: one Lambda
 function with its own role, log group, the Powertools layer and, when the team's
-code folder has a requirements.txt, a layer of the team's dependencies.
+code folder has a requirements.txt, the stack's one layer of the team's
+dependencies (`create_dependencies_layer`, built once by `Messaging`).
 
 Every function's archive is the shared runtime as one package (`handlers/...`)
 beside the contents of the team's code folder (no tests, no caches), so handler
@@ -12,6 +13,7 @@ Not a component of its own: its resources are children of the caller, named
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -48,10 +50,29 @@ def code_archive(code_path: Path | None) -> pulumi.AssetArchive:
     return pulumi.AssetArchive({rel: pulumi.FileAsset(str(path)) for rel, path in archive_files(code_path).items()})
 
 
-def layer_name(name: str) -> str:
-    """A Lambda layer name (letters, digits, - and _, at most 140) unique per project, stack and function."""
-    raw = f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
-    return re.sub(r"[^A-Za-z0-9_-]", "-", raw)[:140]
+def layer_name(project: str, stack: str, component: str | None) -> str:
+    """`<project>-<stack>[-<component>]-dependencies` in Lambda's layer-name characters: unique per project, stack
+    and Messaging component; a name over Lambda's limit is cut and ends with a hash of the whole, so it stays unique."""
+    raw = re.sub(defaults.LAYER_NAME_PATTERN, "-", "-".join(filter(None, [project, stack, component, "dependencies"])))
+    if len(raw) <= defaults.LAYER_NAME_MAX_LENGTH:
+        return raw
+    digest = hashlib.sha256(raw.encode()).hexdigest()[: defaults.LAYER_NAME_HASH_CHARS]
+    return f"{raw[: defaults.LAYER_NAME_MAX_LENGTH - len(digest) - 1]}-{digest}"
+
+
+def create_dependencies_layer(
+    name: str, layer_zip: Path, layer_name: str, opts: pulumi.ResourceOptions
+) -> aws.lambda_.LayerVersion:
+    """The team's dependencies as one layer version, which every function of the stack attaches."""
+    return aws.lambda_.LayerVersion(
+        name,
+        layer_name=layer_name,
+        code=pulumi.FileArchive(str(layer_zip)),
+        compatible_runtimes=[defaults.LAMBDA_RUNTIME],
+        compatible_architectures=[defaults.LAMBDA_ARCHITECTURE],
+        source_code_hash=layer_zip.stem,  # the requirements hash: unchanged requirements, no new version
+        opts=opts,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,7 +84,7 @@ class FunctionSpec:
     log_retention_days: int
     tags: Mapping[str, str]
     code_root: Path | None  # the team's code folder, shipped beside the runtime; None: the runtime alone
-    layer_zip: Path | None  # the team's dependencies as a layer zip, or None
+    dependencies_layer_arn: pulumi.Input[str] | None  # the stack's layer of the team's dependencies, or None
     dead_letter_arn: pulumi.Input[str] | None = None  # asynchronous invocations that still fail go here
 
 
@@ -73,7 +94,6 @@ class FunctionResources:
     log_group: aws.cloudwatch.LogGroup
     role_policy: aws.iam.RolePolicy
     function: aws.lambda_.Function
-    layer: aws.lambda_.LayerVersion | None
 
 
 def create_function(
@@ -112,18 +132,8 @@ def create_function(
             name=powertools_layer_parameter(), opts=pulumi.InvokeOutputOptions(parent=parent)
         ).value
     ]
-    dependencies = None
-    if spec.layer_zip is not None:
-        dependencies = aws.lambda_.LayerVersion(
-            f"{name}-dependencies",
-            layer_name=layer_name(name),
-            code=pulumi.FileArchive(str(spec.layer_zip)),
-            compatible_runtimes=[defaults.LAMBDA_RUNTIME],
-            compatible_architectures=[defaults.LAMBDA_ARCHITECTURE],
-            source_code_hash=spec.layer_zip.stem,  # the requirements hash: unchanged requirements, no new version
-            opts=child,
-        )
-        layers.append(dependencies.arn)
+    if spec.dependencies_layer_arn is not None:
+        layers.append(spec.dependencies_layer_arn)
     function = aws.lambda_.Function(
         f"{name}-function",
         role=role.arn,
@@ -148,4 +158,4 @@ def create_function(
         # The log group must exist first, or Lambda creates an unmanaged one without retention.
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[log_group, policy, *depends_on]),
     )
-    return FunctionResources(role=role, log_group=log_group, role_policy=policy, function=function, layer=dependencies)
+    return FunctionResources(role=role, log_group=log_group, role_policy=policy, function=function)

@@ -33,6 +33,7 @@ from components.dashboard import ConsumerNames, IngressNames, dashboard_name
 from components.event_schemas import EventSchemas, EventSchemasArgs
 from components.forward import Forward, ForwardArgs
 from components.idempotency import IdempotencyArgs, IdempotencyStore
+from components.lambda_function import create_dependencies_layer, layer_name
 from components.monitoring import Monitoring, MonitoringArgs
 from components.producer import Producer, ProducerComponentArgs, publish_policy_document, publisher_environment
 from components.schedule_config import KEYS as SCHEDULE_KEYS
@@ -189,8 +190,8 @@ class MessagingArgs:
 
 class Messaging(pulumi.ComponentResource):
     """Consumers (queue + DLQ + function each), the ingress of the chosen topology (and of the
-    one still draining during a switch), the producer, alarms, and optionally the stack key and
-    the idempotency table."""
+    one still draining during a switch), the producer, alarms, and optionally the stack key, the
+    idempotency table and the one layer of the team's dependencies every function attaches."""
 
     TYPE = "messaging:index:Messaging"
 
@@ -252,6 +253,17 @@ class Messaging(pulumi.ComponentResource):
                 IdempotencyArgs(tags=tags, point_in_time_recovery=config.production, kms_key_arn=kms_key_arn),
                 opts=child,
             )
+
+        # One layer version of the team's dependencies for the whole stack, attached to every function.
+        dependencies = None
+        if config.layer_zip is not None:
+            dependencies = create_dependencies_layer(
+                f"{prefix}dependencies",
+                config.layer_zip,
+                layer_name(config.project, config.stack, name if prefix else None),
+                opts=child,
+            )
+        dependencies_layer_arn = dependencies.arn if dependencies else None
 
         if config.event_schemas.documents:
             EventSchemas(
@@ -317,7 +329,7 @@ class Messaging(pulumi.ComponentResource):
                     idempotency_ttl_seconds=config.idempotency_ttl_seconds,
                     kms_key_arn=kms_key_arn,
                     code_root=config.code_root,
-                    layer_zip=config.layer_zip,
+                    dependencies_layer_arn=dependencies_layer_arn,
                 ),
                 opts=child,
             )
@@ -389,7 +401,7 @@ class Messaging(pulumi.ComponentResource):
                 kms_key_arn=kms_key_arn,
                 wait_for=[*topologies, *forwards],
                 code_root=config.code_root,
-                layer_zip=config.layer_zip,
+                dependencies_layer_arn=dependencies_layer_arn,
                 schemas_json=schemas_json,
                 **function,
             )

@@ -62,7 +62,7 @@ class ProducerComponentArgs:
     wait_for: Sequence[pulumi.Resource] = ()
     kms_key_arn: pulumi.Input[str] | None = None
     code_root: Path | None = None  # the team's code folder, shipped beside the runtime; None: the runtime alone
-    layer_zip: Path | None = None  # the team's dependencies as a layer zip
+    dependencies_layer_arn: pulumi.Input[str] | None = None  # the stack's layer of the team's dependencies
     # The Lambda handler string: the built-in producer, or a team function ("checkout.handler").
     handler: str = defaults.PRODUCER_HANDLER
     timeout_seconds: int = defaults.PRODUCER_TIMEOUT_SECONDS
@@ -102,7 +102,7 @@ class Producer(pulumi.ComponentResource):
                 },
                 log_retention_days=args.log_retention_days,
                 code_root=args.code_root,
-                layer_zip=args.layer_zip,
+                dependencies_layer_arn=args.dependencies_layer_arn,
                 tags=args.tags,
             ),
             parent=self,

@@ -4,15 +4,16 @@ reading the source, dependencies built into a layer (from local wheels only)."""
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 import zipfile
 from pathlib import Path
 
 import pytest
-from pulumi_harness import ROOT, run_program, stack_config
+from pulumi_harness import POWERTOOLS_LAYER_ARN, ROOT, build_under_mocks, run_program, stack_config
 from wheels import local_wheels
 
-from components import layer, team_code
+from components import ConsumerArgs, Messaging, MessagingArgs, defaults, lambda_function, layer, team_code
 from components.config import ConfigError, parse_stack_config
 
 RUNTIME = sorted(f"handlers/{p.name}" for p in (ROOT / "handlers").glob("*.py"))
@@ -248,21 +249,72 @@ def test_a_requirement_without_a_wheel_for_the_platform_is_refused_naming_packag
     )
 
 
-def test_every_function_attaches_its_own_dependencies_layer(project, wheels):
+CHECKOUT = """
+    def place(event, context):
+        return {"sent": []}
+"""
+LAYER_TYPE = "aws:lambda/layerVersion:LayerVersion"
+FUNCTION_TYPE = "aws:lambda/function:Function"
+
+
+def test_a_stack_publishes_one_dependencies_layer_and_every_function_attaches_it_after_powertools(project, wheels):
+    project({"team/requirements.txt": "tinypure\n", "team/billing.py": BILLING, "team/checkout.py": CHECKOUT})
+    consumers = [
+        {"name": "billing", "processor": "billing:charge"},
+        {"name": "ledger", "processor": "billing:charge"},
+        {"name": "refunds", "processor": "billing:charge", "delivery": "direct"},
+    ]
+    producers = [{"name": "checkout", "handler": "checkout:place"}]
+    deployment = run_program(stack_config("fanout", consumers, codePath="team", producers=producers))
+    (layer_version,) = deployment.of_type(LAYER_TYPE)
+    (messaging,) = deployment.of_type("messaging:index:Messaging")
+    assert (layer_version.name, layer_version.parent) == ("dependencies", messaging.urn)
+    assert layer_version.inputs["layerName"] == "messaging-dev-dependencies"
+    assert layer_version.inputs["compatibleRuntimes"] == ["python3.13"]
+    assert layer_version.inputs["compatibleArchitectures"] == ["arm64"]
+    zip_path = Path(layer_version.inputs["code"].path)
+    assert zip_path.suffix == ".zip" and layer_version.inputs["sourceCodeHash"] == zip_path.stem
+    functions = {f.name: f.inputs["layers"] for f in deployment.of_type(FUNCTION_TYPE)}
+    assert functions == {
+        f"{owner}-function": [POWERTOOLS_LAYER_ARN, layer_version.outputs["arn"]]
+        for owner in ("billing", "ledger", "refunds", "producer", "checkout")
+    }
+
+
+def test_two_messaging_components_in_one_program_each_publish_a_layer_of_their_own_name(project, wheels):
     project({"team/requirements.txt": "tinypure\n", "team/billing.py": BILLING})
-    consumers = [{"name": "billing", "processor": "billing:charge"}]
-    deployment = run_program(stack_config("fanout", consumers, codePath="team"))
-    for owner in ("billing", "producer"):
-        layer_version = deployment.named(f"{owner}-dependencies")
-        function = deployment.named(f"{owner}-function")
-        assert layer_version.parent == deployment.named(owner).urn
-        assert layer_version.inputs["compatibleRuntimes"] == ["python3.13"]
-        assert layer_version.inputs["compatibleArchitectures"] == ["arm64"]
-        assert layer_version.inputs["layerName"] == f"messaging-dev-{owner}"
-        assert Path(layer_version.inputs["code"].path).suffix == ".zip"
-        assert function.inputs["layers"][1] == layer_version.outputs["arn"]
-    zips = {deployment.named(f"{o}-dependencies").inputs["code"].path for o in ("billing", "producer")}
-    assert len(zips) == 1  # one build, shared
+
+    def build():
+        for name in ("orders", "payments"):
+            Messaging(
+                name,
+                MessagingArgs(
+                    topology="fanout",
+                    code_path="team",
+                    consumers=[ConsumerArgs(name="billing", processor="billing:charge")],
+                ),
+            )
+
+    deployment = build_under_mocks(build)
+    layers = {r.name: r for r in deployment.of_type(LAYER_TYPE)}
+    assert {name: r.inputs["layerName"] for name, r in layers.items()} == {
+        "orders-dependencies": "messaging-dev-orders-dependencies",
+        "payments-dependencies": "messaging-dev-payments-dependencies",
+    }
+    for component in ("orders", "payments"):
+        arn = layers[f"{component}-dependencies"].outputs["arn"]
+        for owner in ("billing", "producer"):
+            assert deployment.named(f"{component}-{owner}-function").inputs["layers"] == [POWERTOOLS_LAYER_ARN, arn]
+
+
+def test_a_layer_name_over_lambdas_limit_is_cut_and_stays_unique_per_component():
+    project = "p" * 130  # with "-production-" already past the limit: cut alone, both names would be equal
+    names = {lambda_function.layer_name(project, "production", component) for component in ("orders", "payments")}
+    assert len(names) == 2
+    for name in names:
+        assert len(name) == defaults.LAYER_NAME_MAX_LENGTH
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", name) and name.startswith(project)
+    assert lambda_function.layer_name("shop.team", "dev", None) == "shop-team-dev-dependencies"
 
 
 def test_layer_builds_ask_pip_for_the_lambda_platform_binaries_only():
