@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib
+import importlib.machinery
 import io
 import logging
 import os
@@ -43,6 +44,22 @@ from .execution_roles import IamEnforcer
 # What the Lambda runtime owns in a function's environment: never inherited from the emulator's process.
 LOG_EVENTS_PER_CALL = 1000  # well inside PutLogEvents' 10,000 events and 1 MB per call
 _SCRUBBED_PREFIXES = ("MESSAGING_", "POWERTOOLS_", "AWS_LAMBDA_", "_HANDLER", "LAMBDA_")
+
+
+def _top_level_modules(folder: Path) -> set[str]:
+    """The names a folder on sys.path provides: modules, extension modules and packages (namespace ones too)."""
+    names: set[str] = set()
+    for path in folder.iterdir() if folder.is_dir() else ():  # a layer of no packages has no python/ folder
+        name = path.name.split(".", 1)[0] if path.is_file() else path.name
+        if name.isidentifier() and name != "__pycache__" and (path.is_dir() or path.suffix in (".py", ".so", ".pyd")):
+            names.add(name)
+    return names
+
+
+def _provided(name: str, path: list[str]) -> bool:
+    """Whether the emulator's own environment (``path``: its sys.path, without any function's code or layers)
+    provides a top-level module ``name``; sys.modules is not asked, as a running function's modules are there."""
+    return name in sys.stdlib_module_names or importlib.machinery.PathFinder.find_spec(name, path) is not None
 
 
 class LambdaContext:
@@ -105,6 +122,7 @@ class FunctionSandbox:
         self._tmp: tempfile.TemporaryDirectory | None = None
         self.iam = IamEnforcer(mocks)
         self._layer_roots: dict[str, Path] = {}  # layer ARN -> its python/ folder, unpacked
+        self._environment = list(sys.path)  # where the emulator's own packages are (no function's paths yet)
         self._loggers: dict[str, dict[str, logging.Logger]] = {}  # function -> its own Powertools loggers
         self.last_lines: list[str] = []  # log lines of the latest invocation
         self._router: _StdoutRouter | None = None
@@ -182,12 +200,16 @@ class FunctionSandbox:
         return paths
 
     def _package_modules(self, fn: Function) -> frozenset[str]:
-        """Top-level module names the function's package provides (they shadow anything else)."""
+        """Top-level module names the function's package provides (they shadow anything else), and those of its
+        own layers that this environment lacks: an update's new layer version loads at the next cold start,
+        while a layer's copy of what the emulator runs on (boto3, Powertools) stays the one moto patches."""
         names = self._package_names.get(fn.name)
         if names is None:  # a package does not change during a run: list it once, not per invocation
             root = self._code_root(fn)
-            names = frozenset({p.stem for p in root.glob("*.py")} | {p.parent.name for p in root.glob("*/__init__.py")})
-            self._package_names[fn.name] = names
+            names = {p.stem for p in root.glob("*.py")} | {p.parent.name for p in root.glob("*/__init__.py")}
+            for layer in self._layer_paths(fn):
+                names |= {name for name in _top_level_modules(Path(layer)) if not _provided(name, self._environment)}
+            names = self._package_names[fn.name] = frozenset(names)
         return names
 
     @contextlib.contextmanager

@@ -10,7 +10,7 @@ from pathlib import Path
 
 def wheel(folder: Path, name: str, tag: str = "py3-none-any", version: str = "1.0") -> Path:
     files = {
-        f"{name}/__init__.py": f"NAME = {name!r}\n",
+        f"{name}/__init__.py": f"NAME = {name!r}\nVERSION = {version!r}\n",
         f"{name}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
         f"{name}-{version}.dist-info/WHEEL": (
             f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: {str(tag.endswith('any')).lower()}\nTag: {tag}\n"

@@ -152,6 +152,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.kms_aliases: dict[str, str] = {}  # alias name -> key id
         self.functions: list[Function] = []
         self.layers: dict[str, Any] = {}  # layer version ARN -> its code archive (the program's own layers)
+        # Layer name -> the last version published, across updates (AWS never numbers two versions alike).
+        self.layer_versions: dict[str, int] = dict(previous.layer_versions) if previous is not None else {}
         self.mappings: list[Mapping] = []
         self.permissions: list[dict[str, Any]] = []
         self.routes: list[Route] = []

@@ -101,7 +101,8 @@ def function(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]
 
 def layer_version(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]:
     layer = str(inputs.get("layerName") or name)
-    version = 1 + sum(1 for arn in m.layers if arn.rsplit(":", 1)[0].endswith(f":layer:{layer}"))
+    # Lambda numbers a layer's versions on and never reuses one, even once the one before is deleted.
+    version = m.layer_versions[layer] = m.layer_versions.get(layer, 0) + 1
     arn = m.arn("lambda", f"layer:{layer}:{version}")
     m.layers[arn] = inputs.get("code")
     return arn, {"arn": arn, "layerArn": arn.rsplit(":", 1)[0], "version": str(version)}
@@ -186,5 +187,6 @@ RESOURCES = {
 }
 # Functions, layers, mappings and permissions are the emulator's own records (emulator/lambda_service.py runs
 # them): an update records them anew, a delete drops the record. A function recorded anew gets a cold start.
-UPDATES = {typ: upsert(creator) for typ, creator in RESOURCES.items()}
+# A layer version is immutable, so a changed one is replaced: a new version, which the functions then name.
+UPDATES = {typ: upsert(creator) for typ, creator in RESOURCES.items() if typ != "aws:lambda/layerVersion:LayerVersion"}
 DELETES = {typ: nothing for typ in RESOURCES}

@@ -66,17 +66,52 @@ def test_a_team_consumer_gets_its_messages_and_dead_letters_exactly_the_bad_ones
     )
 
 
-def test_the_emulator_runs_the_team_code_with_its_layer_packages(team_project, tmp_path_factory, monkeypatch):
-    from wheels import local_wheels
+STAMPED = """
+    import tinypure
+
+
+    def process(envelope):
+        if tinypure.VERSION != envelope["data"]["layer"]:
+            raise RuntimeError(f"tinypure {tinypure.VERSION} is loaded, not {envelope['data']['layer']}")
+"""
+
+
+def test_the_team_code_runs_with_the_stacks_one_layer_and_an_update_of_the_requirements_replaces_it(
+    team_project, tmp_path_factory, monkeypatch
+):
+    from wheels import local_wheels, wheel
 
     folder = local_wheels(tmp_path_factory.mktemp("wheels"))
+    wheel(folder, "tinypure", version="2.0")
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_FIND_LINKS", str(folder))
-    (team_project / "team" / "requirements.txt").write_text("tinypure\n")
-    (team_project / "team" / "stamped.py").write_text(
-        "import tinypure\n\n\ndef process(envelope):\n    if tinypure.NAME != 'tinypure':\n        raise RuntimeError\n"
-    )
-    stack_file = write_stack(team_project, [{"name": "stamped", "processor": "stamped:process"}], "point-to-point",
-                             codePath="team")  # fmt: skip
-    report = emulator.run(stack=STACK, project_dir=team_project, stack_file=stack_file, messages=[order("l-1", "X")])
-    assert report["consumers"]["stamped"] == {"processed": ["l-1"], "dead_lettered": []}
+    requirements = team_project / "team" / "requirements.txt"
+    requirements.write_text("tinypure==1.0\n")
+    (team_project / "team" / "stamped.py").write_text(textwrap.dedent(STAMPED))
+    consumers = [{"name": n, "processor": "stamped:process"} for n in ("stamped", "audited")]
+    stack_file = write_stack(team_project, consumers, "fanout", codePath="team")
+    with emulator.Stack(STACK, project_dir=team_project, stack_file=stack_file) as stack:
+        (first,) = stack.mocks.layers
+        assert first == "arn:aws:lambda:eu-west-1:123456789012:layer:messaging-e2e-dependencies:1"
+        assert {tuple(fn.layers[1:]) for fn in stack.mocks.functions} == {(first,)}  # both consumers and producer
+        stack.publish([order("v1", "X", layer="1.0")])
+
+        unchanged = stack.redeploy(stack_file=stack_file)
+        assert unchanged.summary().startswith("0 created, 0 updated, 0 deleted")
+        assert list(stack.mocks.layers) == [first]
+
+        requirements.write_text("tinypure==2.0\n")
+        changed = stack.redeploy(stack_file=stack_file)
+        assert changed.names("replaced") == ["LayerVersion dependencies"]
+        assert sorted(changed.names("updated")) == [
+            "Function audited-function",
+            "Function producer-function",
+            "Function stamped-function",
+            "LayerVersion dependencies",
+        ]
+        (second,) = stack.mocks.layers
+        assert second == first.removesuffix(":1") + ":2"  # a new version of the same layer
+        stack.publish([order("v2", "X", layer="2.0")])
+        stack.drain()
+        for consumer in ("stamped", "audited"):
+            assert (stack.processed(consumer), stack.dead_lettered(consumer)) == (["v1", "v2"], [])
