@@ -71,14 +71,19 @@ def _zip(folder: Path, out: Path) -> None:
     os.replace(partial, out)
 
 
-def build(requirements: Path, cache_dir: Path, key: str) -> Path:
-    """The layer zip for `requirements` (built once per requirements hash); LayerError naming the package.
+def build(requirements: Path, cache_dir: Path, key: str) -> Path | None:
+    """The layer zip for `requirements` (built once per requirements hash), or None when they install
+    nothing (a file of comments only): Lambda refuses an empty layer. LayerError names the package.
 
     `key` names the config key in errors (e.g. "messaging:codePath: app/requirements.txt").
     """
-    out = cache_dir / f"{requirements_hash(requirements)}.zip"
+    digest = requirements_hash(requirements)
+    out = cache_dir / f"{digest}.zip"
+    nothing = cache_dir / f"{digest}.empty"  # remembers that these requirements install nothing
     if out.is_file():
         return out
+    if nothing.is_file():
+        return None
     cache_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="layer-", dir=cache_dir) as work:
         site = Path(work) / "python"
@@ -93,6 +98,8 @@ def build(requirements: Path, cache_dir: Path, key: str) -> Path:
                 )
             last = (done.stderr.strip() or done.stdout.strip() or f"exit status {done.returncode}").splitlines()[-1]
             raise LayerError(f"{key}: pip could not install it for {target()}: {last}")
-        site.mkdir(exist_ok=True)
+        if not site.is_dir() or not any(path.is_file() for path in site.rglob("*")):
+            nothing.touch()
+            return None
         _zip(site, out)
     return out

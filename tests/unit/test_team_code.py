@@ -239,6 +239,18 @@ def test_an_unchanged_requirements_file_reuses_its_layer_without_running_pip(pro
     assert again == first and again.read_bytes() == built
 
 
+def test_a_requirements_file_that_installs_nothing_gives_no_layer_and_no_second_pip_run(project, wheels, monkeypatch):
+    # Lambda refuses an empty layer archive: a requirements file of comments only must not publish one.
+    root = project({"team/requirements.txt": "# nothing yet\n\n", "team/billing.py": BILLING})
+    assert parse(root, [{"name": "billing", "processor": "billing:charge"}], codePath="team").layer_zip is None
+
+    def no_pip(*args, **kwargs):
+        raise AssertionError("pip ran again for unchanged requirements")
+
+    monkeypatch.setattr(layer.subprocess, "run", no_pip)
+    assert parse(root, [{"name": "billing", "processor": "billing:charge"}], codePath="team").layer_zip is None
+
+
 def test_a_requirement_without_a_wheel_for_the_platform_is_refused_naming_package_and_platform(project, wheels):
     root = project({"team/requirements.txt": "tinypure\nonlyx86\n", "team/billing.py": BILLING})
     message = refusal(root, [{"name": "billing", "processor": "billing:charge"}], codePath="team")
