@@ -9,7 +9,10 @@ Lambda API (2015-03-31):
 * ``Invoke`` (``RequestResponse``, ``Event``, ``DryRun``): runs the function's
   real handler in the local Lambda service; a handler that raises answers 200
   with ``X-Amz-Function-Error: Unhandled`` and ``{errorMessage, errorType,
-  stackTrace}``, as Lambda does. ``Event`` runs before the 202 is returned.
+  stackTrace}``, as Lambda does. ``Event`` runs (before the 202 is returned) as
+  Lambda runs an asynchronous invocation: a run that raises is retried as the
+  function's asynchronous invocation config says, then its record goes to the
+  on-failure destination (``emulator.schedules.run_async``);
 * ``GetFunction``, ``GetFunctionConfiguration``, ``ListFunctions``;
 * ``UpdateFunctionConfiguration`` (``Environment``, ``Timeout``, ``MemorySize``):
   the next invocation is a cold start with the new settings, as in Lambda;
@@ -31,6 +34,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote
 
 from .aws import AwsMocks, Function
+from .errors import EmulatorError
 
 _FUNCTION = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)(?P<rest>/.*)?$")
 _MAPPING = re.compile(r"^/2015-03-31/event-source-mappings/?(?P<uuid>[^/]*)$")
@@ -52,10 +56,12 @@ class LambdaApi:
         mocks: AwsMocks,
         invoke: Callable[[Function, Any], Any],
         cold_start: Callable[[Function], None],
+        invoke_async: Callable[[Function, Any], Any],
     ):
         self.mocks = mocks
         self._invoke = invoke
         self._cold_start = cold_start
+        self._invoke_async = invoke_async  # retries and the on-failure destination are its own
 
     # -------------------------------------------------------------- lookups
     def function(self, ref: str) -> Function | None:
@@ -178,6 +184,12 @@ class LambdaApi:
         except ValueError as exc:
             return _error(400, "InvalidRequestContentException", f"Could not parse request body into json: {exc}")
         common = {"X-Amz-Executed-Version": "$LATEST", "x-amzn-RequestId": str(uuid.uuid4())}
+        if kind == "Event":
+            try:
+                self._invoke_async(fn, event)
+            except EmulatorError as exc:  # the emulator cannot run it: Lambda's own failure, not the function's
+                return _error(500, "ServiceException", str(exc))
+            return 202, common, b""
         try:
             result = self._invoke(fn, event)
         except Exception as exc:  # noqa: BLE001 - a failing handler is the function's error, as in Lambda
@@ -187,9 +199,5 @@ class LambdaApi:
                 "requestId": common["x-amzn-RequestId"],
                 "stackTrace": traceback.format_exception(exc)[-3:],
             }
-            if kind == "Event":
-                return 202, common, b""
             return _json(200, payload, {**common, "X-Amz-Function-Error": "Unhandled"})
-        if kind == "Event":
-            return 202, common, b""
         return _json(200, result, common)

@@ -15,6 +15,10 @@ runs one invocation of one schedule, now (or at a given time):
    asynchronously: a run that raises is retried as its asynchronous invocation
    config says (Lambda's default: twice), and its record then goes to the
    on-failure destination (sent with the function's role), or is dropped.
+
+``run_async`` is step 2 alone: what Lambda does with any asynchronous invocation
+of a function (the served Lambda API's ``Invoke`` with ``InvocationType`` ``Event``
+runs it too, so a run ``ops dlq redrive schedules`` starts fails as Scheduler's would).
 """
 
 from __future__ import annotations
@@ -147,29 +151,45 @@ def fire(mocks: AwsMocks, sandbox: FunctionSandbox, name: str, *, at: str | None
         return firing
     firing.invoked = True
     try:
-        _run_async(mocks, sandbox, fn, json.loads(raw_input), firing)
+        run = run_async(mocks, sandbox, fn, json.loads(raw_input))
     finally:
         sandbox.flush_logs()  # the runs' log lines, to the function's log group
+    firing.attempts, firing.result, firing.error = run.attempts, run.result, run.error
+    firing.dead_letter = run.dead_letter
+    if run.error is None and isinstance(run.result, dict) and isinstance(run.result.get("sent"), list):
+        firing.sent = [str(i) for i in run.result["sent"]]
     return firing
 
 
-def _run_async(mocks: AwsMocks, sandbox: FunctionSandbox, fn: Function, event: Any, firing: Firing) -> None:
+@dataclass
+class AsyncRun:
+    """What Lambda did with one asynchronous invocation."""
+
+    attempts: int = 0  # runs of the function
+    result: Any = None  # what the last successful run returned
+    error: str | None = None  # why the last run failed (None: a run succeeded)
+    dead_letter: str | None = None  # the on-failure destination its record was sent to
+
+
+def run_async(mocks: AwsMocks, sandbox: FunctionSandbox, fn: Function, event: Any) -> AsyncRun:
+    """Run ``fn`` with ``event`` as Lambda runs an asynchronous invocation: a run that raises is retried as the
+    function's asynchronous invocation config says, and its record then goes to the on-failure destination."""
     config = mocks.async_configs.get(fn.arn) or {}
     runs = 1 + config.get("retries", LAMBDA_ASYNC_RETRIES)
+    run = AsyncRun()
+    failure: Exception | None = None
     for attempt in range(1, runs + 1):
-        firing.attempts = attempt
+        run.attempts = attempt
         try:
             result = sandbox.invoke(fn, json.loads(json.dumps(event)))
         except EmulatorError:
             raise
         except Exception as exc:  # noqa: BLE001 - the run failed: Lambda retries it
             sandbox.ship_logs(fn, traceback.format_exc(limit=-3))
-            firing.error = f"{type(exc).__name__}: {exc}"
+            run.error, failure = f"{type(exc).__name__}: {exc}", exc
             continue
-        firing.error, firing.result = None, result
-        if isinstance(result, dict) and isinstance(result.get("sent"), list):
-            firing.sent = [str(i) for i in result["sent"]]
-        return
+        run.error, run.result = None, result
+        return run
     destination = config.get("on_failure")
     role = (fn.role or "").rsplit("/", 1)[-1]
     _, policies = _role_policies(mocks, fn.role or "")
@@ -181,10 +201,16 @@ def _run_async(mocks: AwsMocks, sandbox: FunctionSandbox, fn: Function, event: A
                 "requestId": str(uuid.uuid4()),
                 "functionArn": f"{fn.arn}:$LATEST",
                 "condition": "RetriesExhausted",
-                "approximateInvokeCount": firing.attempts,
+                "approximateInvokeCount": run.attempts,
             },
             "requestPayload": event,
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-            "responsePayload": {"errorMessage": firing.error},
+            # What Lambda answers for an unhandled error (the errorMessage, errorType and stackTrace of an Invoke).
+            "responsePayload": {
+                "errorMessage": str(failure),
+                "errorType": type(failure).__name__,
+                "stackTrace": traceback.format_exception(failure)[-3:],
+            },
         }
-        firing.dead_letter = _send(mocks, destination, json.dumps(record), {})
+        run.dead_letter = _send(mocks, destination, json.dumps(record), {})
+    return run

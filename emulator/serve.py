@@ -10,7 +10,11 @@ runtime, into the embedded AWS), then kept alive:
   source mapping reads and invokes the consumer, one round after another;
 * SQS message move tasks (``emulator.message_moves``), AWS's archive replay
   (``emulator.replays``) and the services' CloudWatch metrics and alarm
-  states (``emulator.metrics``) are added to the embedded AWS.
+  states (``emulator.metrics``) are added to the embedded AWS;
+* the schedules (``messaging:schedules``) do not run on their clock: ``POST
+  /_emulator/schedules/NAME/fire[?at=TIME]`` on the endpoint runs one now, as
+  EventBridge Scheduler would (``emulator.schedules.fire``), and answers what
+  it did as JSON (404 naming the stack's schedules for an unknown one).
 
 The clock is simulated unless ``--real-time``: a failed message is visible
 again at once (so one that keeps failing reaches its DLQ within a few
@@ -30,8 +34,10 @@ Emulator describes, plus ``replayed``) is written.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -39,11 +45,13 @@ import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, TextIO
+from urllib.parse import parse_qs, unquote
 
 from .errors import EmulatorError
 from .stackconfig import load_stack_config, project_name
 
 DEFAULT_PORT = 5000  # moto's own server default
+FIRE_PATH = re.compile(r"^/_emulator/schedules/(?P<name>[^/]+)/fire$")  # POST: run one schedule now
 IDLE_WAIT_SECONDS = 0.05  # s: how long the poller rests when no queue had anything
 PUBLISH_EVERY_SECONDS = 1.0  # s: metrics and alarm states are refreshed this often
 FAKE_CREDENTIALS = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing"
@@ -160,6 +168,7 @@ class ServedStack:
         from .program import run_program  # noqa: PLC0415
         from .replays import aws_replays  # noqa: PLC0415
         from .routes import enforce, ordering_warnings  # noqa: PLC0415
+        from .schedules import run_async  # noqa: PLC0415
         from .stack import default_project_dir, patched_environ  # noqa: PLC0415
 
         root = Path(self.project_dir).absolute() if self.project_dir else default_project_dir()
@@ -202,8 +211,11 @@ class ServedStack:
             # New settings take effect on a new execution environment: the handler's modules load again.
             self.service.sandbox.new_execution_environment(fn)
 
-        self.lambda_api = LambdaApi(self.mocks, observed_invoke, cold_start)
-        self.endpoint = Endpoint(self.port, self.lock, self.lambda_api)
+        def invoke_async(fn, event):
+            return run_async(self.mocks, self.service.sandbox, fn, event)  # the current deployment's
+
+        self.lambda_api = LambdaApi(self.mocks, observed_invoke, cold_start, invoke_async)
+        self.endpoint = Endpoint(self.port, self.lock, self.lambda_api, self.control)
         self.endpoint.start()
         self._stack.callback(self.endpoint.stop)
         enter(self.service.running())
@@ -233,6 +245,28 @@ class ServedStack:
             self.warnings = update.warnings + self.service.poller.mapping_warnings()
             self._bind()
         return update.summary()
+
+    def fire_schedule(self, name: str, *, at: str | None = None) -> Any:
+        """Run schedule ``name`` (a ``messaging:schedules`` name) once, now or at ``at``, as EventBridge Scheduler
+        would; return what it did (an ``emulator.schedules.Firing``). EmulatorError for an unknown name."""
+        from .schedules import fire  # noqa: PLC0415
+
+        with self.lock:
+            return fire(self.mocks, self.service.sandbox, name, at=at)
+
+    def control(self, method: str, path: str, query: str) -> tuple[int, dict[str, str], bytes]:
+        """The endpoint's ``/_emulator/`` requests: ``POST /_emulator/schedules/NAME/fire[?at=TIME]``."""
+        match = FIRE_PATH.match(path)
+        if match is None:
+            return _answer(404, {"message": f"the emulator answers POST /_emulator/schedules/NAME/fire, not {path}"})
+        if method != "POST":
+            return _answer(405, {"message": f"{method} {path}: use POST to run the schedule"})
+        at = parse_qs(query).get("at", [None])[0]
+        try:
+            firing = self.fire_schedule(unquote(match["name"]), at=at)
+        except EmulatorError as exc:
+            return _answer(404, {"message": str(exc)})
+        return _answer(200, dataclasses.asdict(firing))
 
     def _stop_poller(self) -> None:
         self.poller.stop_event.set()
@@ -284,6 +318,10 @@ class ServedStack:
             out["unrouted"] = [i for i in self.sent if i not in reached]
             out["blocked_routes"] = [b.as_dict() for b in self.blocked]
             return out
+
+
+def _answer(status: int, body: Any) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "application/json"}, json.dumps(body, default=str).encode()
 
 
 def _write_outputs(path: Path, exports: dict[str, Any]) -> None:
@@ -346,6 +384,11 @@ def serve(
                 f"AWS_DEFAULT_REGION={served.region} {FAKE_CREDENTIALS}",
                 f"then: python -m ops --outputs {outputs_path} status",
                 f"to apply a changed stack file: kill -HUP {os.getpid()}",
+                *(
+                    [f"to run a schedule now: curl -X POST {served.url}/_emulator/schedules/NAME/fire"]
+                    if (served.exports.get("schedules") or {}).get("schedules")
+                    else []
+                ),
                 "press Ctrl-C to stop",
             ]
             out.write("\n".join(lines) + "\n")
