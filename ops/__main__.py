@@ -38,27 +38,39 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--outputs", metavar="FILE", help="read outputs from FILE (the same JSON)")
     commands = p.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
 
-    commands.add_parser("status", parents=[json_flag], help="queues, DLQs, alarms, mappings, channel, switch")
+    commands.add_parser(
+        "status", parents=[json_flag], help="queues, DLQs, alarms, mappings, channel, schedules, switch"
+    )
     send = commands.add_parser("send", parents=[json_flag], help="publish envelopes through the producer function")
     what = send.add_mutually_exclusive_group(required=True)
     what.add_argument("--messages", metavar="FILE", help="a JSON array, or JSON lines, of envelopes")
     what.add_argument("--count", type=_positive, metavar="N", help="N generated (valid) demo orders")
 
-    dlq = commands.add_parser("dlq", help="a consumer's dead-letter queue").add_subparsers(
-        dest="dlq_command", required=True, parser_class=_Parser, metavar="peek|redrive|tasks|purge"
-    )
+    dlq = commands.add_parser(
+        "dlq", help="a consumer's dead-letter queue (`schedules`: the schedules' DLQ)"
+    ).add_subparsers(dest="dlq_command", required=True, parser_class=_Parser, metavar="peek|redrive|tasks|purge")
+    consumer_help = "a consumer's name, or schedules for the schedules' DLQ"
     peek = dlq.add_parser("peek", parents=[json_flag], help="list dead letters without removing them")
-    peek.add_argument("consumer")
+    peek.add_argument("consumer", help=consumer_help)
     peek.add_argument("--limit", type=_positive, default=10, metavar="N", help="at most N messages (default 10)")
-    redrive = dlq.add_parser("redrive", parents=[json_flag], help="move dead letters back to the consumer's queue")
-    redrive.add_argument("consumer")
-    redrive.add_argument("--max-per-second", type=_positive, metavar="N", help="SQS move rate, 1..500 (default: SQS's)")
+    redrive = dlq.add_parser(
+        "redrive",
+        parents=[json_flag],
+        help="move dead letters back to the consumer's queue (schedules: run the producer again for each)",
+    )
+    redrive.add_argument("consumer", help=consumer_help)
+    redrive.add_argument(
+        "--max-per-second",
+        type=_positive,
+        metavar="N",
+        help="SQS move rate, 1..500 (default: SQS's); schedules: invokes per second (default: unpaced)",
+    )
     redrive.add_argument("--wait", action="store_true", help="report progress until the move is done")
     redrive.add_argument("--cancel", action="store_true", help="cancel the running redrive instead")
     tasks = dlq.add_parser("tasks", parents=[json_flag], help="recent redrives of the consumer's DLQ")
-    tasks.add_argument("consumer")
+    tasks.add_argument("consumer", help="a consumer's name")
     purge = dlq.add_parser("purge", parents=[json_flag], help="delete every dead letter (needs --yes)")
-    purge.add_argument("consumer")
+    purge.add_argument("consumer", help=consumer_help)
     purge.add_argument("--yes", action="store_true", help="confirm: the messages are deleted for good")
 
     replay = commands.add_parser("replay", parents=[json_flag], help="replay archived events (eventbridge only)")

@@ -1,4 +1,5 @@
-"""``ops dlq peek | redrive | tasks | purge``: a consumer's dead-letter queue, through SQS's own API.
+"""``ops dlq peek | redrive | tasks | purge``: a consumer's dead-letter queue, through SQS's own API (for
+``schedules``, the schedules' DLQ: ops/schedules.py).
 
 Peek receives the messages and at once makes them visible again
 (ChangeMessageVisibility 0): nothing is deleted or moved. SQS counts every
@@ -14,66 +15,19 @@ group.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from typing import Any
 
-from . import envelopes
+from . import envelopes, schedules
 from .errors import OpsError
+from .receiving import iso, peeked
 from .render import Output, table
-from .stack import Consumer, Forward, Stack
+from .stack import Consumer, Forward, Schedules, Stack
 
-PEEK_VISIBILITY_SECONDS = 30  # s: if a peek is interrupted, its messages are visible again after this
 POLL_SECONDS = 0.5  # s: how often --wait asks for progress
 
 
-def _iso(ms: str | None) -> str | None:
-    if not ms:
-        return None
-    return (
-        datetime.fromtimestamp(int(ms) / 1000, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    )
-
-
-def _dlq_checked(stack: Stack, c: Consumer | Forward) -> dict[str, str]:
-    attrs = stack.queue_attributes(c.dlq_url, "QueueArn", "RedrivePolicy", "ApproximateNumberOfMessages")
-    if attrs.get("RedrivePolicy"):
-        raise OpsError(
-            f"{c.dlq_name} has a redrive policy of its own: receiving from it could move its messages, so peek refuses"
-        )
-    return attrs
-
-
 def peek(stack: Stack, c: Consumer | Forward, limit: int) -> dict[str, Any]:
-    if limit < 1:
-        raise OpsError(f"--limit {limit}: must be at least 1")
-    _dlq_checked(stack, c)
-    sqs = stack.client("sqs")
-    received: list[dict[str, Any]] = []
-    try:
-        while len(received) < limit:
-            batch = sqs.receive_message(
-                QueueUrl=c.dlq_url,
-                MaxNumberOfMessages=min(10, limit - len(received)),
-                VisibilityTimeout=PEEK_VISIBILITY_SECONDS,
-                WaitTimeSeconds=0,
-                MessageSystemAttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            ).get("Messages", [])
-            if not batch:
-                break
-            for m in batch:
-                m["_received_at"] = int(time.time() * 1000)
-            received += batch
-    finally:
-        for start in range(0, len(received), 10):
-            part = received[start : start + 10]
-            sqs.change_message_visibility_batch(
-                QueueUrl=c.dlq_url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
-                    for i, m in enumerate(part)
-                ],
-            )
+    received = peeked(stack, c, limit)
     messages = []
     for m in received:
         a = m.get("Attributes", {})
@@ -84,9 +38,9 @@ def peek(stack: Stack, c: Consumer | Forward, limit: int) -> dict[str, Any]:
                 "type": envelope.get("type"),
                 "message_id": m["MessageId"],
                 "receive_count": int(a.get("ApproximateReceiveCount", "0")),
-                "sent": _iso(a.get("SentTimestamp")),
-                "first_receive": _iso(a.get("ApproximateFirstReceiveTimestamp")),
-                "last_receive": _iso(str(m["_received_at"])),
+                "sent": iso(a.get("SentTimestamp")),
+                "first_receive": iso(a.get("ApproximateFirstReceiveTimestamp")),
+                "last_receive": iso(str(m["_received_at"])),
                 "excerpt": envelopes.excerpt(m["Body"]),
             }
         )
@@ -94,7 +48,10 @@ def peek(stack: Stack, c: Consumer | Forward, limit: int) -> dict[str, Any]:
 
 
 def run_peek(stack: Stack, out: Output, name: str, limit: int) -> int:
-    data = peek(stack, stack.consumer_or_forward(name), limit)
+    owner = stack.dlq_owner(name)
+    if isinstance(owner, Schedules):
+        return schedules.run_peek(stack, out, limit)
+    data = peek(stack, owner, limit)
     rows = [
         [m["id"], m["type"], m["receive_count"], m["first_receive"], m["last_receive"], m["excerpt"]]
         for m in data["messages"]
@@ -116,7 +73,7 @@ def _task(t: dict[str, Any]) -> dict[str, Any]:
         "to_move": t.get("ApproximateNumberOfMessagesToMove"),
         "max_per_second": t.get("MaxNumberOfMessagesPerSecond"),
         "destination": t.get("DestinationArn"),
-        "started": _iso(str(t["StartedTimestamp"])) if t.get("StartedTimestamp") else None,
+        "started": iso(str(t["StartedTimestamp"])) if t.get("StartedTimestamp") else None,
         "failure": t.get("FailureReason"),
         "handle": t.get("TaskHandle"),
     }
@@ -128,6 +85,8 @@ def tasks(stack: Stack, c: Consumer, limit: int = 10) -> list[dict[str, Any]]:
 
 
 def run_tasks(stack: Stack, out: Output, name: str) -> int:
+    if isinstance(stack.dlq_owner(name), Schedules):
+        raise OpsError(schedules.NO_MOVE_TASKS)
     c = stack.consumer(name)
     found = tasks(stack, c)
     rows = [[t["status"], t["moved"], t["to_move"], t["max_per_second"], t["started"], t["failure"]] for t in found]
@@ -176,6 +135,8 @@ def redrive(stack: Stack, out: Output, name: str, rate: int | None, wait: bool) 
 
 
 def run_redrive(stack: Stack, out: Output, name: str, rate: int | None, wait: bool) -> int:
+    if isinstance(stack.dlq_owner(name), Schedules):
+        return schedules.run_redrive(stack, out, rate)
     data = redrive(stack, out, name, rate, wait)
     t = data["task"]
     out.result(
@@ -185,6 +146,8 @@ def run_redrive(stack: Stack, out: Output, name: str, rate: int | None, wait: bo
 
 
 def run_cancel(stack: Stack, out: Output, name: str) -> int:
+    if isinstance(stack.dlq_owner(name), Schedules):
+        raise OpsError(schedules.NOTHING_TO_CANCEL)
     c = stack.consumer(name)
     running = [t for t in tasks(stack, c) if t["status"] == "RUNNING"]
     if not running:
@@ -200,7 +163,7 @@ def run_cancel(stack: Stack, out: Output, name: str) -> int:
 
 
 def run_purge(stack: Stack, out: Output, name: str, yes: bool) -> int:
-    c = stack.consumer_or_forward(name)
+    c = stack.dlq_owner(name)
     if not yes:
         raise OpsError(f"dlq purge deletes every message in {c.dlq_name} for good: add --yes to confirm")
     attrs = stack.queue_attributes(c.dlq_url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")

@@ -66,6 +66,14 @@ def check(data: Any, origin: str) -> dict[str, Any]:
     for name, f in forwards.items():
         if not isinstance(f, dict) or not all(isinstance(f.get(k), str) for k in ("bus", "dlqUrl")):
             raise OpsError(f"{origin}: forwards.{name} needs bus and dlqUrl")
+    schedules = data.get("schedules")
+    if schedules and not (
+        isinstance(schedules, dict)
+        and all(isinstance(schedules.get(k), str) for k in ("group", "dlqUrl"))
+        and isinstance(schedules.get("schedules"), dict)
+        and all(isinstance(arn, str) for arn in schedules["schedules"].values())
+    ):
+        raise OpsError(f"{origin}: output 'schedules' needs group, dlqUrl and schedules (an ARN by schedule name)")
     channel = data["channel"]
     if not isinstance(channel, dict) or not isinstance(channel.get("kind"), str):
         raise OpsError(f"{origin}: output 'channel' needs kind and target")

@@ -1,9 +1,10 @@
 """What ops knows about a deployed stack: its outputs, and what the AWS APIs say about the rest.
 
 Only the program's exports are read from the outputs (queue and DLQ URLs,
-functions, the producer, the channel); everything else is discovered through
-the services: queue ARNs and redrive policies from SQS, event source mappings
-from Lambda, archives and rules from EventBridge, subscriptions from SNS.
+functions, the producer, the channel, the schedules); everything else is
+discovered through the services: queue ARNs and redrive policies from SQS,
+event source mappings from Lambda, archives and rules from EventBridge,
+subscriptions from SNS, each schedule's expression and state from Scheduler.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ _CLIENT_CONFIG = botocore.config.Config(
 
 
 DIRECT = "direct"  # a consumer's delivery when SNS or EventBridge invokes its function (no queue)
+# The name `dlq` commands take for the schedules' DLQ: no consumer can have it (components/defaults.py RESERVED_NAMES).
+SCHEDULES = "schedules"
 
 
 @dataclass(frozen=True)
@@ -61,9 +64,24 @@ class Forward:
         return self.dlq_url.rstrip("/").rsplit("/", 1)[-1]
 
 
+@dataclass(frozen=True)
+class Schedules:
+    """The stack's schedules (`schedules` output): their Scheduler group, their DLQ, each one's ARN by name."""
+
+    group: str
+    dlq_url: str
+    arns: tuple[tuple[str, str], ...]  # (schedule name, ARN), sorted by name
+    name: str = SCHEDULES
+
+    @property
+    def dlq_name(self) -> str:
+        return self.dlq_url.rstrip("/").rsplit("/", 1)[-1]
+
+
 def _region(outputs: dict[str, Any]) -> str | None:
     urls = [c.get("queueUrl") or c["dlqUrl"] for c in outputs["consumers"].values()]
     urls += [f["dlqUrl"] for f in (outputs.get("forwards") or {}).values()]
+    urls += [outputs["schedules"]["dlqUrl"]] if outputs.get("schedules") else []
     for url in urls:
         m = _REGION_IN_URL.match(url)
         if m:
@@ -125,7 +143,16 @@ class Stack:
             Forward(name, f["bus"], f["dlqUrl"]) for name, f in sorted((self.outputs.get("forwards") or {}).items())
         ]
 
+    @cached_property
+    def schedules(self) -> Schedules | None:
+        """The stack's schedules (the `schedules` output: empty, or absent in older stacks, when it has none)."""
+        s = self.outputs.get("schedules")
+        if not s:
+            return None
+        return Schedules(s["group"], s["dlqUrl"], tuple(sorted(s["schedules"].items())))
+
     def consumer(self, name: str) -> Consumer:
+        """A consumer with a queue or a function (dlq redrive and tasks)."""
         for c in self.consumers:
             if c.name == name:
                 return c
@@ -135,17 +162,30 @@ class Stack:
                     f"consumer {name!r} forwards to event bus {f.bus}: it has no queue and no function of this stack, "
                     "so this command does not apply (its DLQ: dlq peek and dlq purge)"
                 )
-        raise OpsError(f"unknown consumer {name!r}; this stack's consumers are: {self._known()}")
+        raise self._unknown(name, dlq=True)
 
     def consumer_or_forward(self, name: str) -> Consumer | Forward:
-        """A consumer, or a forward, by name (dlq peek and purge, replay: what both have)."""
+        """A consumer, or a forward, by name (replay: what both have)."""
         for owner in [*self.consumers, *self.forwards]:
             if owner.name == name:
                 return owner
-        raise OpsError(f"unknown consumer {name!r}; this stack's consumers are: {self._known()}")
+        raise self._unknown(name, dlq=False)
 
-    def _known(self) -> str:
-        return ", ".join([c.name for c in self.consumers] + [f"{f.name} (forwards)" for f in self.forwards])
+    def dlq_owner(self, name: str) -> Consumer | Forward | Schedules:
+        """Whose dead-letter queue a `dlq` command names: a consumer's, a forward's, or (`schedules`) the schedules'."""
+        if name == SCHEDULES and self.schedules is not None:
+            return self.schedules
+        for owner in [*self.consumers, *self.forwards]:
+            if owner.name == name:
+                return owner
+        raise self._unknown(name, dlq=True)
+
+    def _unknown(self, name: str, *, dlq: bool) -> OpsError:
+        known = [c.name for c in self.consumers] + [f"{f.name} (forwards)" for f in self.forwards]
+        if dlq and self.schedules is not None:
+            known.append(f"{SCHEDULES} (the schedules' DLQ)")
+        hint = "; it has no messaging:schedules, so no schedules DLQ" if dlq and name == SCHEDULES else ""
+        return OpsError(f"unknown consumer {name!r}; this stack's consumers are: {', '.join(known)}{hint}")
 
     # ------------------------------------------------------------ discovery
     def queue_attributes(self, url: str, *names: str) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """``ops status``: per consumer, its queue, DLQ, alarm and mapping (for one that forwards to another bus: that bus
-and its DLQ, queue figures do not apply); the producer's channel; a switch in progress.
+and its DLQ, queue figures do not apply); the producer's channel; the schedules (each one's expression and state,
+their DLQ and its alarm); a switch in progress.
 
 A direct consumer has no queue and no mapping: those columns say "direct"; its DLQ is shown as any other."""
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from . import metrics, switch
+from . import metrics, schedules, switch
 from .render import Output, table
 from .stack import DIRECT, Stack
 
@@ -107,6 +108,7 @@ def gather(stack: Stack, window: int = STATUS_WINDOW_SECONDS) -> dict[str, Any]:
             }
             for a in declared
         ],
+        "schedules": schedules.gather(stack, alarms),
         "switch": switch.gather(stack) if stack.draining else None,
     }
     return out
@@ -162,6 +164,8 @@ def run(stack: Stack, out: Output) -> int:
                 ],
             )
         )
+    if data["schedules"] is not None:
+        text += schedules.status_text(data["schedules"])
     text.append(_alarm_line(data["alarms"]))
     sw = data["switch"]
     if sw:

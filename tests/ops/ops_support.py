@@ -13,6 +13,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -98,6 +100,14 @@ class Served:
             assert len(lines) == 1, f"--json printed {len(lines)} lines: {done.stdout!r}"
             body = json.loads(lines[0])
         return done.returncode, body, done.stderr
+
+    def fire(self, schedule: str, at: str | None = None) -> dict[str, Any]:
+        """Run a schedule now as serve offers it (``POST /_emulator/schedules/NAME/fire``); what it did."""
+        query = f"?{urllib.parse.urlencode({'at': at})}" if at else ""
+        request = urllib.request.Request(f"{self.url}/_emulator/schedules/{schedule}/fire{query}", method="POST")
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1, never a proxy
+        with direct.open(request, timeout=60) as answer:
+            return json.loads(answer.read())
 
     def client(self, service: str):
         return boto3.client(

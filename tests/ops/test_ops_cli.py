@@ -25,6 +25,11 @@ OUTPUTS = {
         }
         for name in ("analytics", "inventory")
     },
+    "schedules": {
+        "group": "schedules-group-0000000",
+        "dlqUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/schedules-dlq-0000000",
+        "schedules": {"daily-report": "arn:aws:scheduler:eu-west-1:123456789012:schedule/schedules-group-0000000/x"},
+    },
 }
 # Nothing listens here: a command that got as far as calling AWS would fail differently.
 UNREACHABLE = {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "x"}
@@ -58,7 +63,14 @@ def outputs_file(tmp_path_factory):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["dlq", "peek", "nope"], "unknown consumer 'nope'; this stack's consumers are: analytics, inventory"),
+        (
+            ["dlq", "peek", "nope"],
+            "unknown consumer 'nope'; this stack's consumers are: analytics, inventory, schedules (the schedules' DLQ)",
+        ),
+        (["dlq", "tasks", "schedules"], "the schedules' DLQ has no redrive tasks: `dlq redrive schedules` runs the"),
+        (["dlq", "redrive", "schedules", "--cancel"], "`dlq redrive schedules` runs no task in the background, so"),
+        (["dlq", "purge", "schedules"], "dlq purge deletes every message in schedules-dlq-0000000 for good: add --yes"),
+        (["dlq", "redrive", "schedules", "--max-per-second", "0"], "argument --max-per-second: 0 must be at least 1"),
         (["dlq", "purge", "inventory"], "dlq purge deletes every message in inventory-dlq-0000000 for good: add --yes"),
         (
             ["replay", "--from", "2026-01-01T00:00:00Z", "--to", "2026-01-02T00:00:00Z"],
@@ -91,6 +103,38 @@ def test_bad_input_is_one_line_and_exit_2(outputs_file, args, message, monkeypat
     assert out == ""
     assert len(err.strip().splitlines()) == 1
     assert message in err
+
+
+@pytest.mark.parametrize(
+    ("schedules", "args", "message"),
+    [
+        (
+            {},
+            ["dlq", "peek", "schedules"],
+            "unknown consumer 'schedules'; this stack's consumers are: analytics, inventory; it has no "
+            "messaging:schedules, so no schedules DLQ",
+        ),
+        (
+            {"group": "g", "dlqUrl": "https://sqs.eu-west-1.amazonaws.com/123456789012/q"},
+            ["status"],
+            "output 'schedules' needs group, dlqUrl and schedules (an ARN by schedule name)",
+        ),
+    ],
+)
+def test_schedules_the_outputs_lack_or_misstate_are_one_line_and_exit_2(
+    tmp_path, schedules, args, message, monkeypatch, capsys
+):
+    from ops.__main__ import main
+
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({**OUTPUTS, "schedules": schedules}))
+    for key, value in UNREACHABLE.items():
+        monkeypatch.setenv(key, value)
+    code = main(["--outputs", str(path), *args])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    (line,) = err.strip().splitlines()
+    assert line.startswith("ops: error: ") and line.endswith(message)
 
 
 def test_missing_outputs_no_pulumi_and_no_credentials_are_one_line_and_exit_2(tmp_path, outputs_file):

@@ -1,18 +1,37 @@
 """Day 2 on a served stack, through the CLI as a user runs it: dead letters are seen, left alone,
-redriven after the fix and processed exactly once (standard and FIFO queues)."""
+redriven after the fix and processed exactly once (standard and FIFO queues); on the standard stack, scheduled
+runs that failed (a producer run that kept failing, an Invoke Scheduler was denied) are listed by status, peeked
+with their envelope and reason, and run again by redrive until, fixed, they reach the consumers routing selects."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import socket
+import urllib.error
+import uuid
+from collections import Counter
 
 import pytest
 from ops_support import REGION, Served, order, processed_once, write_messages
+
+from components import lambda_env
 
 GOOD = [order(f"good-{n}") for n in range(3)]
 BAD = [order(f"bad-{n}", valid=False) for n in range(2)]  # the demo processor rejects these (no customerAddress)
 SENT = GOOD + BAD
 IDS = {m["id"] for m in SENT}
+# Valid orders of a type inventory does not take: once their runs succeed, they reach analytics only.
+SHIPPED = {"customerName": "Ada Lovelace", "customerAddress": "1 Analytical Way"}
+SCHEDULES = [
+    {"name": "nightly-shipping", "schedule": "cron(0 2 * * ? *)",  # its producer run fails
+     "envelope": {"type": "OrderShipped", "data": {"orderId": "o-nightly", **SHIPPED}}},
+    {"name": "hourly-shipping", "schedule": "rate(1 hour)",  # Scheduler may not invoke the producer
+     "envelope": {"type": "OrderShipped", "data": {"orderId": "o-hourly", **SHIPPED}}},
+]  # fmt: skip
+AT = "2026-01-01T02:00:00Z"
+JUNK = "not a dead letter of a schedule"
 
 
 def _scenario(served: Served, tmp_path, consumers: list[str]) -> dict:
@@ -45,6 +64,54 @@ def _scenario(served: Served, tmp_path, consumers: list[str]) -> dict:
     return seen
 
 
+def run_id(outputs: dict, schedule: str) -> str:
+    """The id the producer gives a run's envelope (uuid5 of the schedule ARN and the scheduled time)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{outputs['schedules']['schedules'][schedule]}#{AT}"))
+
+
+def _schedules_scenario(served: Served) -> dict:
+    """Two scheduled runs fail (the producer cannot publish; Scheduler may not invoke it); status, peek; a redrive
+    before the fix puts them back; the fix, a redrive that delivers them; a body of neither kind, then a purge."""
+    seen: dict = {}
+    lam, iam, sqs = served.client("lambda"), served.client("iam"), served.client("sqs")
+    producer, schedules = served.outputs["producerFunction"], served.outputs["schedules"]
+    env = lam.get_function_configuration(FunctionName=producer)["Environment"]["Variables"]
+    broken = {**env, lambda_env.TARGET: env[lambda_env.TARGET] + "-deleted"}  # a topic that does not exist
+    lam.update_function_configuration(FunctionName=producer, Environment={"Variables": broken})
+    seen["failed_run"] = served.fire("nightly-shipping", AT)
+    role = served.client("scheduler").get_schedule(Name="hourly-shipping", GroupName=schedules["group"])
+    role_name = role["Target"]["RoleArn"].rsplit("/", 1)[-1]
+    (policy_name,) = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    policy = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
+    denied = {**policy, "Statement": [st for st in policy["Statement"] if st.get("Sid") != "InvokeProducer"]}
+    iam.put_role_policy(RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(denied))
+    seen["denied_invoke"] = served.fire("hourly-shipping", AT)
+    iam.put_role_policy(RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(policy))
+    try:
+        served.fire("weekly")
+    except urllib.error.HTTPError as exc:
+        seen["unknown_fire"] = (exc.code, json.loads(exc.read()))
+    dlq = schedules["dlqUrl"]
+    served.wait_for("the schedules DLQ alarm", lambda: served.alarm_state(dlq) == "ALARM")
+    seen["status"] = served.ops("status")
+    seen["status_text"] = served.ops("status", as_json=False)
+    seen["peek"] = served.ops("dlq", "peek", "schedules")
+    seen["peek_text"] = served.ops("dlq", "peek", "schedules", as_json=False)
+    seen["redrive_unfixed"] = served.ops("dlq", "redrive", "schedules")
+    seen["peek_unfixed"] = served.ops("dlq", "peek", "schedules")
+    lam.update_function_configuration(FunctionName=producer, Environment={"Variables": env})  # the fix
+    seen["redrive"] = served.ops("dlq", "redrive", "schedules", "--max-per-second", "5", "--wait")
+    analytics = served.outputs["consumers"]["analytics"]["queueUrl"]
+    served.wait_for("the re-run envelopes to be processed", lambda: served.depth(analytics) == 0)
+    seen["status_after"] = served.ops("status")
+    sqs.send_message(QueueUrl=dlq, MessageBody=JUNK)
+    seen["redrive_junk"] = served.ops("dlq", "redrive", "schedules")
+    seen["depth_after_junk"] = served.depth(dlq)
+    seen["purge"] = served.ops("dlq", "purge", "schedules", "--yes")
+    seen["depth_after_purge"] = served.wait_for("the purge", lambda: served.depth(dlq) == 0)
+    return seen
+
+
 @pytest.fixture(scope="module")
 def standard(tmp_path_factory):
     directory = tmp_path_factory.mktemp("standard")
@@ -52,6 +119,7 @@ def standard(tmp_path_factory):
         "aws:region": REGION,
         "messaging:topology": "fanout",
         "messaging:consumers": [{"name": "inventory", "match": {"type": ["OrderCreated"]}}, {"name": "analytics"}],
+        "messaging:schedules": SCHEDULES,
     }
     served = Served(directory, config)
     try:
@@ -61,6 +129,7 @@ def standard(tmp_path_factory):
         seen["analytics_dlq_after_purge"] = served.wait_for(
             "the purge", lambda: served.depth(served.outputs["consumers"]["analytics"]["dlqUrl"]) == 0
         )
+        seen["schedules"] = _schedules_scenario(served)
     finally:
         seen_report = served.stop()
     seen["report"] = seen_report
@@ -184,7 +253,8 @@ def test_the_other_consumer_keeps_its_dead_letters_until_purged(standard):
         "dlq": standard["outputs"]["consumers"]["analytics"]["dlqUrl"].rsplit("/", 1)[-1],
         "purged": len(BAD),
     }
-    assert set(processed_once(standard["report"], "analytics")) == {m["id"] for m in GOOD}
+    scheduled = {run_id(standard["outputs"], s["name"]) for s in SCHEDULES}  # re-run at the end (below)
+    assert set(processed_once(standard["report"], "analytics")) == {m["id"] for m in GOOD} | scheduled
     assert standard["report"]["consumers"]["analytics"]["dead_lettered"] == []
 
 
@@ -198,9 +268,134 @@ def test_serve_prints_how_to_reach_it_and_stops_on_sigterm_leaving_nothing(stand
         f"export AWS_ENDPOINT_URL={url} AWS_REGION={REGION} AWS_DEFAULT_REGION={REGION} "
         "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing"
     )
+    assert f"to run a schedule now: curl -X POST {url}/_emulator/schedules/NAME/fire" in served.lines
     assert served.lines[-1] == "stopped"
     assert served.proc.returncode == 0
     with pytest.raises(ProcessLookupError):
         os.kill(served.proc.pid, 0)
     with socket.socket() as probe, pytest.raises(ConnectionRefusedError):  # nothing listens there any more
         probe.connect(("127.0.0.1", int(url.rsplit(":", 1)[1])))
+
+
+# --- the schedules (standard stack) -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def scheduled(standard):
+    return standard["schedules"]
+
+
+@pytest.mark.xdist_group("ops-standard")
+def test_a_run_that_kept_failing_and_an_invoke_scheduler_was_denied_both_end_in_the_schedules_dlq(standard, scheduled):
+    dlq = standard["outputs"]["schedules"]["dlqUrl"].rsplit("/", 1)[-1]
+    failed, denied = scheduled["failed_run"], scheduled["denied_invoke"]
+    assert (failed["invoked"], failed["attempts"], failed["dead_letter"], failed["sent"]) == (True, 3, dlq, [])
+    assert (denied["invoked"], denied["attempts"], denied["dead_letter"], denied["sent"]) == (False, 0, dlq, [])
+    assert "does not allow lambda:InvokeFunction" in denied["error"]
+    assert scheduled["unknown_fire"] == (
+        404,
+        {"message": "no schedule 'weekly' in this stack (schedules: hourly-shipping, nightly-shipping)"},
+    )
+
+
+@pytest.mark.xdist_group("ops-standard")
+def test_status_lists_each_schedule_and_the_schedules_dlq_depth_and_alarm(standard, scheduled):
+    code, status, err = scheduled["status"]
+    assert code == 0, err
+    outputs = standard["outputs"]["schedules"]
+    assert status["schedules"] == {
+        "group": outputs["group"],
+        "dlq": outputs["dlqUrl"].rsplit("/", 1)[-1],
+        "dlq_depth": 2,
+        "dlq_alarm": "ALARM",
+        "schedules": {
+            s["name"]: {"arn": outputs["schedules"][s["name"]], "expression": s["schedule"], "state": "ENABLED"}
+            for s in SCHEDULES
+        },
+    }
+    code, text, _ = scheduled["status_text"]
+    assert code == 0
+    assert f"schedules (group {outputs['group']})" in text
+    assert re.search(r"│ hourly-shipping +│ rate\(1 hour\) +│ ENABLED │", text)
+    assert re.search(r"│ nightly-shipping +│ cron\(0 2 \* \* \? \*\) +│ ENABLED │", text)
+    assert f"schedules DLQ {status['schedules']['dlq']}: 2 dead letter(s), alarm ALARM" in text
+    assert scheduled["status_after"][1]["schedules"]["dlq_depth"] == 0
+
+
+@pytest.mark.xdist_group("ops-standard")
+def test_peek_schedules_shows_the_envelope_each_run_carried_and_why_it_died(standard, scheduled):
+    code, peek, err = scheduled["peek"]
+    assert code == 0, err
+    arns = standard["outputs"]["schedules"]["schedules"]
+    dlq = scheduled["status"][1]["schedules"]["dlq"]
+    assert (peek["consumer"], peek["dlq"], peek["count"]) == ("schedules", dlq, 2)
+    by_schedule = {m["schedule"]: m for m in peek["messages"]}
+    for spec in SCHEDULES:
+        letter = by_schedule[spec["name"]]
+        assert (letter["envelope"], letter["type"]) == (spec["envelope"], "OrderShipped")
+        assert (letter["schedule_arn"], letter["scheduled_time"]) == (arns[spec["name"]], AT)
+    run, invoke = by_schedule["nightly-shipping"], by_schedule["hourly-shipping"]
+    assert (run["dead_lettered_by"], run["attempts"]) == ("lambda", 3)
+    assert run["reason"].startswith(
+        "RetriesExhausted after 3 attempt(s): ScheduledSendError: schedule 'nightly-shipping': not sent"
+    )
+    assert (invoke["dead_lettered_by"], invoke["attempts"]) == ("scheduler", None)
+    assert invoke["reason"].startswith("AccessDeniedException: the execution role ")
+    assert "does not allow lambda:InvokeFunction" in invoke["reason"]
+    code, text, _ = scheduled["peek_text"]
+    assert code == 0 and text.startswith(f"2 failed scheduled run(s) in {peek['dlq']} (left in place)")
+    assert "│ nightly-shipping │ 2026-01-01T02:00:00Z │ lambda" in text
+    assert "│ hourly-shipping  │ 2026-01-01T02:00:00Z │ scheduler" in text
+
+
+@pytest.mark.xdist_group("ops-standard")
+def test_a_redrive_before_the_fix_runs_each_again_and_lambda_dead_letters_it_anew(scheduled):
+    code, redrive, err = scheduled["redrive_unfixed"]
+    assert code == 0, err
+    assert (redrive["found"], redrive["rerun"], redrive["skipped"], redrive["stopped"]) == (2, 2, [], None)
+    before = {m["message_id"] for m in scheduled["peek"][1]["messages"]}
+    again = scheduled["peek_unfixed"][1]["messages"]
+    assert sorted((m["schedule"], m["dead_lettered_by"], m["attempts"]) for m in again) == [
+        ("hourly-shipping", "lambda", 3),
+        ("nightly-shipping", "lambda", 3),
+    ]
+    assert {m["envelope"]["data"]["orderId"] for m in again} == {"o-hourly", "o-nightly"}
+    assert before.isdisjoint(m["message_id"] for m in again)  # the old dead letters were deleted
+
+
+@pytest.mark.xdist_group("ops-standard")
+def test_a_redrive_after_the_fix_delivers_each_envelope_once_to_the_consumers_routing_selects(standard, scheduled):
+    code, redrive, err = scheduled["redrive"]
+    assert code == 0, err
+    assert redrive == {
+        "consumer": "schedules",
+        "dlq": scheduled["status"][1]["schedules"]["dlq"],
+        "destination": "producer function",
+        "function": standard["outputs"]["producerFunction"],
+        "found": 2,
+        "rerun": 2,
+        "skipped": [],
+        "stopped": None,
+        "max_per_second": 5,
+    }
+    report = standard["report"]
+    ids = {run_id(standard["outputs"], s["name"]) for s in SCHEDULES}
+    assert ids <= set(processed_once(report, "analytics"))  # analytics takes every type
+    assert ids.isdisjoint(report["consumers"]["inventory"]["processed"])  # inventory takes OrderCreated only
+    assert Counter(i for i in report["sent"] if i in ids) == dict.fromkeys(ids, 1)  # each published once
+    assert report["unrouted"] == []
+
+
+@pytest.mark.xdist_group("ops-standard")
+def test_a_body_of_neither_kind_stays_in_the_dlq_until_purged(scheduled):
+    code, out, _ = scheduled["redrive_junk"]
+    redrive = json.loads(out)
+    assert code == 1
+    assert (redrive["found"], redrive["rerun"], redrive["stopped"]) == (1, 0, None)
+    assert [m["reason"] for m in redrive["skipped"]] == [
+        "neither a Scheduler dead letter nor a Lambda destination record"
+    ]
+    assert scheduled["depth_after_junk"] == 1
+    code, purge, err = scheduled["purge"]
+    assert code == 0, err
+    assert purge == {"consumer": "schedules", "dlq": redrive["dlq"], "purged": 1}

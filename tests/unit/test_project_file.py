@@ -215,3 +215,24 @@ def test_the_template_asks_only_for_keys_the_program_reads_with_defaults_that_de
         raw[name] = json.loads(prompt["default"]) if STACK_KEYS[name][0] == "get_object" else prompt["default"]
     config = parse_stack_config(raw, project="messaging", stack="new", region=prompted["aws:region"]["default"])
     assert config.topology == prompted["messaging:topology"]["default"]
+
+
+def test_ops_speaks_only_the_aws_api_and_never_imports_the_program_or_the_emulator():
+    for path in (ROOT / "ops").glob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+        banned = {"components", "handlers", "emulator", "pulumi", "pulumi_aws"}
+        assert not imported & banned, f"ops/{path.name} imports {imported & banned}"
+
+
+def test_ops_and_the_program_agree_on_the_schedules_dlq_name_and_a_schedules_input():
+    from components import schedule_config
+    from ops import schedules, stack
+
+    assert stack.SCHEDULES in defaults.RESERVED_NAMES  # no consumer can be called what names the schedules' DLQ
+    keys = ("INPUT_SCHEDULE", "INPUT_SCHEDULE_ARN", "INPUT_SCHEDULED_TIME", "INPUT_ENVELOPE")
+    assert [getattr(schedules, k) for k in keys] == [getattr(schedule_config, k) for k in keys]
