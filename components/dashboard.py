@@ -225,15 +225,7 @@ def _consumer_row(consumer: ConsumerNames, region: str, y: int) -> list[dict[str
         *_arrival_graphs(consumer),
         (
             f"{name}: dead-letter queue",
-            [
-                _metric(
-                    "AWS/SQS",
-                    "ApproximateNumberOfMessagesVisible",
-                    {"QueueName": consumer.dlq_name},
-                    "DLQ depth",
-                    "Maximum",
-                )
-            ],
+            [_dlq_depth(consumer.dlq_name)],
             {},
         ),
         (
@@ -290,8 +282,19 @@ def _ingress_metrics(ingress: IngressNames) -> tuple[list[list[Any]], list[list[
     )
 
 
-def dashboard_body(region: str, consumers: Sequence[ConsumerNames], ingresses: Sequence[IngressNames]) -> dict:
-    """One row per ingress (published, delivered), then one row per consumer (six graphs)."""
+def _dlq_depth(dlq_name: str) -> list[Any]:
+    """A DLQ's depth, as its alarm watches it."""
+    return _metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": dlq_name}, "DLQ depth", "Maximum")
+
+
+def dashboard_body(
+    region: str,
+    consumers: Sequence[ConsumerNames],
+    ingresses: Sequence[IngressNames],
+    schedules_dlq_name: str | None = None,
+) -> dict:
+    """One row per ingress (published, delivered), then one row per consumer (six graphs), then, when the stack
+    has schedules (`schedules_dlq_name`), a row with the depth of their DLQ (scheduled runs that failed)."""
     widgets: list[dict[str, Any]] = []
     y = 0
     for ingress in ingresses:
@@ -302,4 +305,6 @@ def dashboard_body(region: str, consumers: Sequence[ConsumerNames], ingresses: S
     for consumer in consumers:
         widgets.extend(_consumer_row(consumer, region, y))
         y += WIDGET_HEIGHT
+    if schedules_dlq_name is not None:
+        widgets.append(_graph(0, y, "schedules: dead-letter queue", region, [_dlq_depth(schedules_dlq_name)]))
     return {"widgets": widgets}

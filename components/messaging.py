@@ -462,6 +462,7 @@ class Messaging(pulumi.ComponentResource):
                 ],
                 ingresses=[_ingress_names(t, consumers) for t in topologies],
                 tags=tags,
+                schedules_dlq_name=schedules.dlq_name if schedules is not None else None,
             ),
             opts=child,
         )

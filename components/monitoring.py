@@ -3,8 +3,9 @@
 Per consumer: the oldest message's age, function errors and throttles, each
 notifying the alarm topic. (The deliveries an ingress gives up on alarm in its
 topology component, which comes and goes with it.) One CloudWatch dashboard
-shows every ingress and consumer; its URL is an output. What each alarm and
-graph watches is plain data (components/dashboard.py).
+shows every ingress and consumer, and the schedules' DLQ when the stack has
+schedules; its URL is an output. What each alarm and graph watches is plain
+data (components/dashboard.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class MonitoringArgs:
     consumers: Sequence[ConsumerNames]
     ingresses: Sequence[IngressNames]
     tags: Mapping[str, str]
+    schedules_dlq_name: pulumi.Input[str] | None = None  # the schedules' DLQ (None: the stack has no schedules)
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -57,12 +59,16 @@ class Monitoring(pulumi.ComponentResource):
 
         consumers = [_resolved(c, ("queue_name", "dlq_name", "function_name")) for c in args.consumers]
         ingresses = [_resolved(i, ("topic_name", "bus_name", "queue_name", "rules")) for i in args.ingresses]
-        count = len(consumers)
+        count, last = len(consumers), len(consumers) + len(ingresses)
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
             dashboard_name=args.dashboard_name,
-            dashboard_body=pulumi.Output.all(*consumers, *ingresses).apply(
-                lambda resolved: json.dumps(dashboard.dashboard_body(args.region, resolved[:count], resolved[count:]))
+            dashboard_body=pulumi.Output.all(*consumers, *ingresses, args.schedules_dlq_name).apply(
+                lambda resolved: json.dumps(
+                    dashboard.dashboard_body(
+                        args.region, resolved[:count], resolved[count:last], schedules_dlq_name=resolved[last]
+                    )
+                )
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -49,6 +49,7 @@ class Schedules(pulumi.ComponentResource):
     group_name: pulumi.Output[str]
     dlq_url: pulumi.Output[str]
     dlq_arn: pulumi.Output[str]
+    dlq_name: pulumi.Output[str]
     role_arn: pulumi.Output[str]
     schedule_arns: pulumi.Output[dict]
 
@@ -135,6 +136,7 @@ class Schedules(pulumi.ComponentResource):
         self.group_name = group.name
         self.dlq_url = dlq.url
         self.dlq_arn = dlq.arn
+        self.dlq_name = dlq.name
         self.role_arn = role.arn
         self.schedule_arns = pulumi.Output.all(**{n: s.arn for n, s in schedules.items()})
         self.register_outputs(
@@ -142,6 +144,7 @@ class Schedules(pulumi.ComponentResource):
                 "group_name": self.group_name,
                 "dlq_url": self.dlq_url,
                 "dlq_arn": self.dlq_arn,
+                "dlq_name": self.dlq_name,
                 "role_arn": self.role_arn,
                 "schedule_arns": self.schedule_arns,
             }

@@ -73,6 +73,23 @@ def test_consumers_get_one_row_each_in_the_order_given():
     ]
 
 
+def test_schedules_get_a_row_below_the_consumers_with_their_dlq_depth():
+    body = dashboard.dashboard_body(REGION, [consumer_names("a")], [], schedules_dlq_name="schedules-dlq-1")
+    *_, last = body["widgets"]
+    assert (last["x"], last["y"], last["properties"]["title"]) == (0, 6, "schedules: dead-letter queue")
+    assert last["properties"]["metrics"] == [
+        [
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "QueueName",
+            "schedules-dlq-1",
+            {"label": "DLQ depth", "stat": "Maximum"},
+        ]
+    ]
+    without = dashboard.dashboard_body(REGION, [consumer_names("a")], [])
+    assert body["widgets"][:-1] == without["widgets"]
+
+
 @pytest.mark.parametrize(
     ("ingress", "published", "delivered"),
     [

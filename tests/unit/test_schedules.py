@@ -386,6 +386,24 @@ def test_a_failed_scheduled_run_goes_to_the_encrypted_tls_only_schedules_dlq_whi
     assert alarm.inputs["alarmActions"] == [deployed.output("alarms-topic", "arn")]
 
 
+def test_the_dashboard_shows_the_depth_of_the_schedules_dlq_its_alarm_watches(deployed):
+    body = json.loads(deployed.named("monitoring-dashboard").inputs["dashboardBody"])
+    (graph,) = [w for w in body["widgets"] if w["properties"]["title"] == "schedules: dead-letter queue"]
+    assert graph["properties"]["metrics"] == [
+        [
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "QueueName",
+            deployed.output("schedules-dlq", "name"),
+            {"label": "DLQ depth", "stat": "Maximum"},
+        ]
+    ]
+    alarm = deployed.named("schedules-dlq-alarm").inputs
+    assert [alarm["namespace"], alarm["metricName"], *next(iter(alarm["dimensions"].items()))] == graph["properties"][
+        "metrics"
+    ][0][:4]
+
+
 def test_the_stack_output_names_the_group_the_dlq_and_every_schedule(deployed):
     group = deployed.output("schedules-group", "name")
     assert deployed.exports["schedules"] == {
