@@ -6,6 +6,7 @@ Named apart from ``conftest`` so that test modules import it unambiguously.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -16,9 +17,11 @@ import time
 import urllib.parse
 import urllib.request
 from collections import Counter
+from contextlib import redirect_stderr, redirect_stdout
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
+from unittest import mock
 
 import boto3
 import yaml
@@ -100,6 +103,25 @@ class Served:
             assert len(lines) == 1, f"--json printed {len(lines)} lines: {done.stdout!r}"
             body = json.loads(lines[0])
         return done.returncode, body, done.stderr
+
+    def ops_in_process(self, *args: str, as_json: bool = True) -> tuple[int, Any, str]:
+        """As ``ops``, but ops' own main() in this process with the served stack's environment: the same answers
+        without a Python start-up per command (the CLI itself runs as a subprocess in ``ops``)."""
+        from ops.__main__ import main  # noqa: PLC0415 - what the CLI runs
+
+        command = ["--outputs", str(self.outputs_file), *args, *(["--json"] if as_json else [])]
+        out, err = io.StringIO(), io.StringIO()
+        with mock.patch.dict(os.environ, self.env, clear=True), redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(command)
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code
+        body: Any = out.getvalue()
+        if as_json and code == 0:
+            lines = body.splitlines()
+            assert len(lines) == 1, f"--json printed {len(lines)} lines: {body!r}"
+            body = json.loads(lines[0])
+        return code, body, err.getvalue()
 
     def fire(self, schedule: str, at: str | None = None) -> dict[str, Any]:
         """Run a schedule now as serve offers it (``POST /_emulator/schedules/NAME/fire``); what it did."""

@@ -93,21 +93,21 @@ def _schedules_scenario(served: Served) -> dict:
         seen["unknown_fire"] = (exc.code, json.loads(exc.read()))
     dlq = schedules["dlqUrl"]
     served.wait_for("the schedules DLQ alarm", lambda: served.alarm_state(dlq) == "ALARM")
-    seen["status"] = served.ops("status")
-    seen["status_text"] = served.ops("status", as_json=False)
-    seen["peek"] = served.ops("dlq", "peek", "schedules")
-    seen["peek_text"] = served.ops("dlq", "peek", "schedules", as_json=False)
-    seen["redrive_unfixed"] = served.ops("dlq", "redrive", "schedules")
-    seen["peek_unfixed"] = served.ops("dlq", "peek", "schedules")
+    seen["status"] = served.ops_in_process("status")
+    seen["status_text"] = served.ops_in_process("status", as_json=False)
+    seen["peek"] = served.ops_in_process("dlq", "peek", "schedules")
+    seen["peek_text"] = served.ops_in_process("dlq", "peek", "schedules", as_json=False)
+    seen["redrive_unfixed"] = served.ops_in_process("dlq", "redrive", "schedules")
+    seen["peek_unfixed"] = served.ops_in_process("dlq", "peek", "schedules")
     lam.update_function_configuration(FunctionName=producer, Environment={"Variables": env})  # the fix
-    seen["redrive"] = served.ops("dlq", "redrive", "schedules", "--max-per-second", "5", "--wait")
+    seen["redrive"] = served.ops_in_process("dlq", "redrive", "schedules", "--max-per-second", "5", "--wait")
     analytics = served.outputs["consumers"]["analytics"]["queueUrl"]
     served.wait_for("the re-run envelopes to be processed", lambda: served.depth(analytics) == 0)
-    seen["status_after"] = served.ops("status")
+    seen["status_after"] = served.ops_in_process("status")
     sqs.send_message(QueueUrl=dlq, MessageBody=JUNK)
-    seen["redrive_junk"] = served.ops("dlq", "redrive", "schedules")
+    seen["redrive_junk"] = served.ops_in_process("dlq", "redrive", "schedules")
     seen["depth_after_junk"] = served.depth(dlq)
-    seen["purge"] = served.ops("dlq", "purge", "schedules", "--yes")
+    seen["purge"] = served.ops_in_process("dlq", "purge", "schedules", "--yes")
     seen["depth_after_purge"] = served.wait_for("the purge", lambda: served.depth(dlq) == 0)
     return seen
 
