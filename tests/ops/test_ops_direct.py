@@ -54,12 +54,12 @@ def seen(tmp_path_factory):
         served.wait_for("the failing invocation in the alerts DLQ", lambda: served.depth(dlq) == 1)
         alerts_errors = {"FunctionName": served.outputs["consumers"]["alerts"]["function"]}
         served.wait_for("the alerts errors alarm", lambda: _alarm(served, "Errors", alerts_errors) == "ALARM")
-        out["status"] = served.ops("status")
-        out["status_text"] = served.ops("status", as_json=False)
-        out["peek"] = served.ops("dlq", "peek", "alerts")
-        out["redrive"] = served.ops("dlq", "redrive", "alerts", as_json=False)
+        out["status"] = served.ops_in_process("status")
+        out["status_text"] = served.ops_in_process("status", as_json=False)
+        out["peek"] = served.ops_in_process("dlq", "peek", "alerts")
+        out["redrive"] = served.ops_in_process("dlq", "redrive", "alerts", as_json=False)
         time.sleep(1.1)
-        out["replay"] = served.ops(
+        out["replay"] = served.ops_in_process(
             "replay", "--from", _iso(start), "--to", _iso(datetime.now(timezone.utc)), "--consumer", "alerts", "--wait"
         )
         served.wait_for("the replayed invocation in the DLQ", lambda: served.depth(dlq) == 2)

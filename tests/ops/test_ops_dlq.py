@@ -42,14 +42,14 @@ def _scenario(served: Served, tmp_path, consumers: list[str]) -> dict:
     for c in consumers:
         dlq = served.outputs["consumers"][c]["dlqUrl"]
         served.wait_for(f"{c} DLQ to hold the bad orders", lambda dlq=dlq: served.depth(dlq) == len(BAD))
-    seen["peek"] = [served.ops("dlq", "peek", consumers[0])[1] for _ in range(2)]
+    seen["peek"] = [served.ops_in_process("dlq", "peek", consumers[0])[1] for _ in range(2)]
     fixed = served.outputs["consumers"][consumers[0]]
     served.wait_for("the DLQ alarm", lambda: served.alarm_state(fixed["dlqUrl"]) == "ALARM")
-    seen["status_before"] = served.ops("status")[1]
+    seen["status_before"] = served.ops_in_process("status")[1]
     function = {"FunctionName": fixed["function"]}
     seen["lambda"] = {m: served.metric_sum("AWS/Lambda", m, function) for m in ("Invocations", "Errors")}
     served.set_processor(consumers[0], "audit:record")  # the fix: a processor that accepts every order
-    code, seen["redrive"], err = served.ops("dlq", "redrive", consumers[0], "--wait")
+    code, seen["redrive"], err = served.ops_in_process("dlq", "redrive", consumers[0], "--wait")
     assert code == 0, err
     deleted = {"QueueName": fixed["queueUrl"].rsplit("/", 1)[-1]}
     served.wait_for(
@@ -59,8 +59,8 @@ def _scenario(served: Served, tmp_path, consumers: list[str]) -> dict:
             and served.metric_sum("AWS/SQS", "NumberOfMessagesDeleted", deleted) == len(SENT)
         ),
     )
-    seen["status_after"] = served.ops("status")[1]
-    seen["tasks"] = served.ops("dlq", "tasks", consumers[0])[1]
+    seen["status_after"] = served.ops_in_process("status")[1]
+    seen["tasks"] = served.ops_in_process("dlq", "tasks", consumers[0])[1]
     return seen
 
 
@@ -124,8 +124,8 @@ def standard(tmp_path_factory):
     served = Served(directory, config)
     try:
         seen = _scenario(served, directory, ["inventory", "analytics"])
-        seen["purge_refused"] = served.ops("dlq", "purge", "analytics", as_json=False)
-        seen["purge"] = served.ops("dlq", "purge", "analytics", "--yes")
+        seen["purge_refused"] = served.ops_in_process("dlq", "purge", "analytics", as_json=False)
+        seen["purge"] = served.ops_in_process("dlq", "purge", "analytics", "--yes")
         seen["analytics_dlq_after_purge"] = served.wait_for(
             "the purge", lambda: served.depth(served.outputs["consumers"]["analytics"]["dlqUrl"]) == 0
         )

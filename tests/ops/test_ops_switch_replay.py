@@ -69,18 +69,19 @@ def seen(tmp_path_factory):
                 "the old topic's metrics",
                 lambda: served.metric_sum("AWS/SNS", "NumberOfMessagesPublished", published, 60) > 0,
             )
-            out["in_flight"] = served.ops("switch", "status", "--window", WINDOW)[1]
+            out["in_flight"] = served.ops_in_process("switch", "status", "--window", WINDOW)[1]
         finally:
             quiet.set()
             publisher.join()
         time.sleep(int(WINDOW) + 1.5)  # the old topic is quiet for a whole window
-        out["drained"] = served.ops("switch", "status", "--window", WINDOW)[1]
+        out["drained"] = served.ops_in_process("switch", "status", "--window", WINDOW)[1]
         out["left_when_drained"] = sum(served.depth(q) for q in queues)
-        out["status"] = served.ops("status")[1]
+        out["status"] = served.ops_in_process("status")[1]
         time.sleep(max(0.0, end - time.time()) + 0.5)
-        code, out["late"], err = served.ops("send", "--messages", write_messages(directory, LATE, "late.json"))
+        late = write_messages(directory, LATE, "late.json")
+        code, out["late"], err = served.ops_in_process("send", "--messages", late)
         assert code == 0, err
-        out["replay"] = served.ops(
+        out["replay"] = served.ops_in_process(
             "replay", "--from", _iso(start), "--to", _iso(end), "--consumer", "inventory", "--wait"
         )
         served.wait_for("the replayed events to be processed", lambda: sum(served.depth(q) for q in queues) == 0)
@@ -99,9 +100,10 @@ def seen(tmp_path_factory):
         out["topics"] = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
         out["old_topic"] = topic
         out["outputs_after"] = served.outputs
-        out["no_switch"] = served.ops("switch", "status", "--window", WINDOW)
-        out["no_switch_text"] = served.ops("switch", "status", "--window", WINDOW, as_json=False)[1]
-        code, out["after"], err = served.ops("send", "--messages", write_messages(directory, AFTER, "after.json"))
+        out["no_switch"] = served.ops_in_process("switch", "status", "--window", WINDOW)
+        out["no_switch_text"] = served.ops_in_process("switch", "status", "--window", WINDOW, as_json=False)[1]
+        after = write_messages(directory, AFTER, "after.json")
+        code, out["after"], err = served.ops_in_process("send", "--messages", after)
         assert code == 0, err
         served.wait_for("the messages sent after the update to be processed", lambda: _all_processed(served, queues))
     finally:
