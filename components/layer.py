@@ -93,8 +93,9 @@ def build(requirements: Path, cache_dir: Path, key: str) -> Path | None:
             if missing:
                 names = ", ".join(dict.fromkeys(missing))
                 raise LayerError(
-                    f"{key}: {names} has no wheel for {target()}; the layer needs a binary wheel for that platform "
-                    "(pin a version that publishes one, or drop the requirement)"
+                    f"{key}: {names} has no wheel for {target()} on the index pip reads; the layer needs a binary "
+                    "wheel for that platform (check the name, pin a version that publishes one, or drop the "
+                    "requirement)"
                 )
             last = (done.stderr.strip() or done.stdout.strip() or f"exit status {done.returncode}").splitlines()[-1]
             raise LayerError(f"{key}: pip could not install it for {target()}: {last}")

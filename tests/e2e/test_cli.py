@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -17,7 +18,12 @@ def cli(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        # Nothing of this machine's AWS setup; pip's own variables, for a team's requirements.txt in app/.
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
+            **{k: v for k, v in os.environ.items() if k.startswith("PIP_")},
+        },
     )
 
 

@@ -90,10 +90,11 @@ def test_a_consumer_with_its_own_processor_is_deployed_with_the_runtime_and_the_
 
 
 def test_the_default_code_folder_ships_the_example_processors_without_their_tests():
+    # At least the examples: a team that adds its own modules to app/ keeps this test green.
     function = run_program(stack_config("point-to-point")).named("inventory-function")
-    assert sorted(function.inputs["code"].assets) == sorted(
-        [*RUNTIME, "audit.py", "checkout.py", "inventory.py", "orders.py"]
-    )
+    shipped = set(function.inputs["code"].assets)
+    assert {*RUNTIME, "audit.py", "checkout.py", "inventory.py", "orders.py"} <= shipped
+    assert not [path for path in shipped if path.startswith("tests/") or "/tests/" in path or "__pycache__" in path]
 
 
 # ------------------------------------------------------------------ bad references, each refused before any resource
@@ -256,8 +257,9 @@ def test_a_requirement_without_a_wheel_for_the_platform_is_refused_naming_packag
     message = refusal(root, [{"name": "billing", "processor": "billing:charge"}], codePath="team")
     assert message == (
         "invalid stack config: messaging:codePath: team/requirements.txt: onlyx86 has no wheel for python3.13 on "
-        "arm64 (manylinux_2_34_aarch64, manylinux_2_28_aarch64, manylinux2014_aarch64); the layer needs a binary "
-        "wheel for that platform (pin a version that publishes one, or drop the requirement)"
+        "arm64 (manylinux_2_34_aarch64, manylinux_2_28_aarch64, manylinux2014_aarch64) on the index pip reads; the "
+        "layer needs a binary wheel for that platform (check the name, pin a version that publishes one, or drop the "
+        "requirement)"
     )
 
 
