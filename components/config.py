@@ -538,11 +538,13 @@ def _check_delivery(check: _Checker, path: str, value: Any, *, topology: Any, fi
             f"{path}.delivery: {_show(delivery)} under point-to-point, where the producer sends to the consumer's "
             f"queue; use delivery queue, or topology {' or '.join(defaults.DIRECT_TOPOLOGIES)}"
         )
-    elif fifo is True:
+        return _REPORTED  # the checks that depend on direct delivery are skipped, not reported a second time
+    if fifo is True:
         errors.append(
             f"{path}.delivery: {_show(delivery)} with {NAMESPACE}:fifo true; a FIFO topic delivers only to FIFO "
             "queues and an invoked function keeps no order; use delivery queue, or fifo false"
         )
+        return _REPORTED
     return delivery
 
 

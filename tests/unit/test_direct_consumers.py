@@ -248,6 +248,13 @@ def test_direct_with_fifo_is_refused(topology):
     )
 
 
+def test_a_refused_direct_delivery_does_not_report_the_keys_that_depend_on_it_a_second_time():
+    message = refusal("fanout", [{"name": "a", "delivery": "direct", "batchSize": 20}], fifo=True)
+    assert 'messaging:consumers[0].delivery: "direct" with messaging:fifo true' in message
+    assert message.count("messaging:consumers[0].batchSize") == 1  # the FIFO limit only, not "not allowed with direct"
+    assert "(FIFO limit)" in message
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [
