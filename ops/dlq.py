@@ -166,8 +166,7 @@ def run_purge(stack: Stack, out: Output, name: str, yes: bool) -> int:
     c = stack.dlq_owner(name)
     if not yes:
         raise OpsError(f"dlq purge deletes every message in {c.dlq_name} for good: add --yes to confirm")
-    attrs = stack.queue_attributes(c.dlq_url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
-    count = int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+    count = stack.queue_depth(c.dlq_url)
     stack.client("sqs").purge_queue(QueueUrl=c.dlq_url)
     out.result(
         {"consumer": c.name, "dlq": c.dlq_name, "purged": count},

@@ -73,11 +73,10 @@ def gather(stack: Stack, alarms: dict[str, dict[str, str]]) -> dict[str, Any] | 
             found[name] = {"arn": arn, "expression": None, "state": "missing"}  # deleted outside Pulumi
             continue
         found[name] = {"arn": arn, "expression": got.get("ScheduleExpression"), "state": got.get("State")}
-    d = stack.queue_attributes(s.dlq_url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
     return {
         "group": s.group,
         "dlq": s.dlq_name,
-        "dlq_depth": int(d["ApproximateNumberOfMessages"]) + int(d["ApproximateNumberOfMessagesNotVisible"]),
+        "dlq_depth": stack.queue_depth(s.dlq_url),
         "dlq_alarm": alarms.get(s.dlq_name, {}).get("state"),
         "schedules": found,
     }

@@ -26,6 +26,15 @@ _CLIENT_CONFIG = botocore.config.Config(
 
 
 DIRECT = "direct"  # a consumer's delivery when SNS or EventBridge invokes its function (no queue)
+# A queue's depth as ops reports it: the messages SQS holds, visible and in flight (GetQueueAttributes).
+DEPTH_ATTRIBUTES = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+
+
+def depth(attributes: dict[str, str]) -> int:
+    """The depth from GetQueueAttributes' answer for (at least) DEPTH_ATTRIBUTES."""
+    return sum(int(attributes[name]) for name in DEPTH_ATTRIBUTES)
+
+
 # The name `dlq` commands take for the schedules' DLQ: no consumer can have it (components/defaults.py RESERVED_NAMES).
 SCHEDULES = "schedules"
 
@@ -192,6 +201,9 @@ class Stack:
         return self.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=list(names) or ["All"])[
             "Attributes"
         ]
+
+    def queue_depth(self, url: str) -> int:
+        return depth(self.queue_attributes(url, *DEPTH_ATTRIBUTES))
 
     def queue_arn(self, url: str) -> str:
         return self.queue_attributes(url, "QueueArn")["QueueArn"]

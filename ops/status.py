@@ -45,10 +45,9 @@ def gather(stack: Stack, window: int = STATUS_WINDOW_SECONDS) -> dict[str, Any]:
     lam = stack.client("lambda")
     consumers: dict[str, Any] = {}
     for c in stack.consumers:
-        d = stack.queue_attributes(c.dlq_url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
         dlq = {
             "dlq": c.dlq_name,
-            "dlq_depth": int(d["ApproximateNumberOfMessages"]) + int(d["ApproximateNumberOfMessagesNotVisible"]),
+            "dlq_depth": stack.queue_depth(c.dlq_url),
             "dlq_alarm": alarms.get(c.dlq_name, {}).get("state"),
         }
         if c.direct:
@@ -84,11 +83,10 @@ def gather(stack: Stack, window: int = STATUS_WINDOW_SECONDS) -> dict[str, Any]:
         }
     forwards: dict[str, Any] = {}
     for f in stack.forwards:
-        d = stack.queue_attributes(f.dlq_url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
         forwards[f.name] = {
             "forwards_to": f.bus,
             "dlq": f.dlq_name,
-            "dlq_depth": int(d["ApproximateNumberOfMessages"]) + int(d["ApproximateNumberOfMessagesNotVisible"]),
+            "dlq_depth": stack.queue_depth(f.dlq_url),
             "dlq_alarm": alarms.get(f.dlq_name, {}).get("state"),
         }
     out: dict[str, Any] = {

@@ -44,8 +44,7 @@ def _dlq_depth(stack: Stack, arn: str | None) -> int | None:
         return None
     name = arn.rsplit(":", 1)[-1]
     url = stack.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
-    a = stack.queue_attributes(url, "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
-    return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
+    return stack.queue_depth(url)
 
 
 def _fanout(stack: Stack, window: int) -> list[dict[str, Any]]:
