@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import NoReturn
 
-from .errors import OpsError
+from .errors import BAD_INPUT, REFUSED, OpsError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -14,7 +14,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         print(f"ops: error: {message} (see python -m ops --help)", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(BAD_INPUT)
 
 
 def _positive(value: str) -> int:
@@ -122,22 +122,22 @@ def _dispatch(args: argparse.Namespace) -> int:
         return dlq.run_redrive(stack, out, args.consumer, args.max_per_second, args.wait)
     except OpsError as exc:
         print(f"ops: error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_status
     except botocore.exceptions.NoCredentialsError:
         print("ops: error: no AWS credentials found: configure a profile or export AWS_ACCESS_KEY_ID", file=sys.stderr)
-        return 2
+        return BAD_INPUT
     except botocore.exceptions.EndpointConnectionError as exc:
         print(
             f"ops: error: cannot reach AWS at {exc.kwargs.get('endpoint_url')}: is the endpoint right?", file=sys.stderr
         )
-        return 2
+        return BAD_INPUT
     except botocore.exceptions.ClientError as exc:
         err = exc.response.get("Error", {})
         print(f"ops: AWS error: {exc.operation_name}: {err.get('Code')}: {err.get('Message')}", file=sys.stderr)
-        return 1
+        return REFUSED
     except botocore.exceptions.BotoCoreError as exc:
         print(f"ops: error: {exc}", file=sys.stderr)
-        return 2
+        return BAD_INPUT
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from . import envelopes, schedules
-from .errors import OpsError
+from .errors import REFUSED, OpsError, Refused
 from .receiving import iso, peeked
 from .render import Output, table
 from .stack import Consumer, Forward, Schedules, Stack
@@ -120,9 +120,7 @@ def redrive(stack: Stack, out: Output, name: str, rate: int | None, wait: bool) 
     try:
         sqs.start_message_move_task(**kwargs)
     except sqs.exceptions.ClientError as exc:
-        raise OpsError(
-            f"SQS refused the redrive of {c.dlq_name}: {exc.response['Error'].get('Message', exc)}"
-        ) from None
+        raise Refused(f"SQS refused the redrive of {c.dlq_name}: {exc.response['Error'].get('Message', exc)}") from None
     task = tasks(stack, c, 1)[0]
     if wait:
         with out.progress(f"redriving {c.dlq_name}", task["to_move"]) as bar:
@@ -142,7 +140,7 @@ def run_redrive(stack: Stack, out: Output, name: str, rate: int | None, wait: bo
     out.result(
         data, [f"redrive of {data['dlq']} to its source queue: {t['status']}, moved {t['moved']} of {t['to_move']}"]
     )
-    return 1 if t["status"] == "FAILED" else 0
+    return REFUSED if t["status"] == "FAILED" else 0
 
 
 def run_cancel(stack: Stack, out: Output, name: str) -> int:
@@ -151,7 +149,9 @@ def run_cancel(stack: Stack, out: Output, name: str) -> int:
     c = stack.consumer(name)
     running = [t for t in tasks(stack, c) if t["status"] == "RUNNING"]
     if not running:
-        raise OpsError(f"no redrive of {c.dlq_name} is running (see `dlq tasks {c.name}`)")
+        raise Refused(
+            f"no redrive of {c.dlq_name} is running, so there is nothing to cancel (see `dlq tasks {c.name}`)"
+        )
     moved = stack.client("sqs").cancel_message_move_task(TaskHandle=running[0]["handle"])[
         "ApproximateNumberOfMessagesMoved"
     ]

@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from .errors import OpsError
+from .errors import REFUSED, OpsError
 from .render import Output
 from .stack import Forward, Stack
 
@@ -88,4 +88,4 @@ def run(stack: Stack, out: Output, start: str, end: str, consumer: str | None, w
         data,
         [f"replay {data['replay']} of {data['archive']} {data['from']} .. {data['to']} to {target}: {data['state']}"],
     )
-    return 1 if data["state"] == "FAILED" else 0
+    return REFUSED if data["state"] == "FAILED" else 0

@@ -28,7 +28,7 @@ import time
 from typing import Any
 
 from . import envelopes
-from .errors import OpsError
+from .errors import REFUSED, OpsError
 from .receiving import dlq_checked, iso, peeked, receive, release
 from .render import Output, table
 from .stack import SCHEDULES, Schedules, Stack
@@ -240,4 +240,4 @@ def run_redrive(stack: Stack, out: Output, rate: int | None) -> int:
     if data["stopped"]:
         text.append(f"stopped: {data['stopped']}; the rest stays in {data['dlq']}")
     out.result(data, text)
-    return 1 if data["skipped"] or data["stopped"] else 0
+    return REFUSED if data["skipped"] or data["stopped"] else 0

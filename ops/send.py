@@ -7,10 +7,12 @@ import random
 from pathlib import Path
 from typing import Any
 
-from .errors import OpsError
+from .errors import REFUSED, OpsError, Refused
 from .render import Output, table
 
 CHUNK = 500  # envelopes per Invoke: far below Lambda's 6 MB synchronous payload limit for demo-sized orders
+# What the producer raises for an envelope it refuses (handlers/envelope.py EnvelopeError), named by Lambda's errorType.
+ENVELOPE_ERROR = "EnvelopeError"
 DEMO_TYPES = ("OrderCreated", "OrderShipped", "OrderCancelled", "OrderDelivered")
 
 
@@ -84,14 +86,16 @@ def send(stack, messages: list[dict[str, Any]], out: Output) -> dict[str, Any]:
             chunk = messages[start : start + CHUNK]
             response = lam.invoke(FunctionName=function, Payload=json.dumps({"messages": chunk}).encode())
             payload = json.loads(response["Payload"].read() or b"null")
+            done = f" ({len(sent)} sent before this batch)" if sent else " (nothing was sent)"
+            where = f"messages {start + 1}..{start + len(chunk)}"
             if response.get("FunctionError"):
-                reason = payload.get("errorMessage") if isinstance(payload, dict) else payload
-                done = f" ({len(sent)} sent before this batch)" if sent else " (nothing was sent)"
-                raise OpsError(
-                    f"the producer {function} refused messages {start + 1}..{start + len(chunk)}: {reason}{done}"
-                )
+                error = payload if isinstance(payload, dict) else {}
+                if error.get("errorType") == ENVELOPE_ERROR:  # bad input: the producer sent none of the batch
+                    raise OpsError(f"the producer {function} refused {where}: {error.get('errorMessage')}{done}")
+                reason = ": ".join(str(error[k]) for k in ("errorType", "errorMessage") if error.get(k)) or payload
+                raise Refused(f"the producer {function} failed on {where}: {reason}{done}")
             if not isinstance(payload, dict) or not isinstance(payload.get("sent"), list):
-                raise OpsError(f"the producer {function} answered {payload!r}; expected {{sent, failed}}")
+                raise Refused(f"the producer {function} answered {payload!r} for {where}; expected {{sent, failed}}")
             sent += payload["sent"]
             failed += payload.get("failed") or []
             bar.update(start + len(chunk))
@@ -109,4 +113,4 @@ def run(stack, out: Output, messages_file: str | None, count: int | None) -> int
             table("failed", ["id", "code", "message"], [[f["id"], f["code"], f["message"]] for f in result["failed"]])
         )
     out.result(result, text)
-    return 1 if result["failed"] else 0
+    return REFUSED if result["failed"] else 0

@@ -104,6 +104,17 @@ def seen(tmp_path_factory):
                 served, "Errors", {"FunctionName": served.outputs["consumers"]["inventory"]["function"]}
             ),
         }
+        # Last, as they leave the producer broken: an envelope it refuses (bad input), then a producer that fails.
+        too_long = [order("long-type", type_="Order" + "x" * 124)]  # 129 characters: over EventBridge's 128
+        out["send_refused"] = served.ops_in_process(
+            "send", "--messages", write_messages(directory, too_long, "long.json")
+        )
+        lam, producer = served.client("lambda"), served.outputs["producerFunction"]
+        env = lam.get_function_configuration(FunctionName=producer)["Environment"]["Variables"]
+        lam.update_function_configuration(
+            FunctionName=producer, Environment={"Variables": {**env, "MESSAGING_CHANNEL": "carrier-pigeon"}}
+        )
+        out["send_failed"] = served.ops_in_process("send", "--count", "1")
     finally:
         out["report"] = served.stop()
     return out
@@ -147,6 +158,21 @@ def test_redrive_of_a_direct_consumer_is_one_line_saying_there_is_no_queue(seen)
     assert code == 2
     assert err.strip().count("\n") == 0
     assert "consumer alerts is direct" in err and "no queue to redrive" in err
+
+
+def test_send_exits_2_for_an_envelope_the_producer_refuses_and_1_when_the_producer_fails(seen):
+    producer = seen["outputs"]["producerFunction"]
+    code, out, err = seen["send_refused"]
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"ops: error: the producer {producer} refused messages 1..1: messages[0].type: 129 characters, over the limit "
+        "of 128 (nothing was sent)"
+    ]
+    code, out, err = seen["send_failed"]
+    assert (code, out) == (1, "")
+    (line,) = err.splitlines()
+    assert line.startswith(f"ops: error: the producer {producer} failed on messages 1..1: ")
+    assert "ConfigError: MESSAGING_CHANNEL='carrier-pigeon'" in line and line.endswith(" (nothing was sent)")
 
 
 def test_replay_to_a_direct_consumer_finds_the_rule_that_targets_its_function(seen):

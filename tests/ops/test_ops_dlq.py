@@ -64,6 +64,33 @@ def _scenario(served: Served, tmp_path, consumers: list[str]) -> dict:
     return seen
 
 
+def _refusals(served: Served, consumer: str) -> dict:
+    """A redrive that cannot finish (the dead letters are held in flight), started twice; cancelled twice."""
+    seen: dict = {}
+    dlq, sqs = served.outputs["consumers"][consumer]["dlqUrl"], served.client("sqs")
+    held: list = []
+
+    def hold() -> bool:
+        held.extend(
+            sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=600).get("Messages", [])
+        )
+        return len(held) == len(BAD)
+
+    served.wait_for(f"{consumer}'s dead letters held in flight", hold)
+    try:
+        redrive = ["dlq", "redrive", consumer, "--max-per-second", "1"]
+        seen["first"] = served.ops_in_process(*redrive)
+        seen["again"] = served.ops_in_process(*redrive, as_json=False)
+        seen["cancel"] = served.ops_in_process("dlq", "redrive", consumer, "--cancel")
+        seen["cancel_again"] = served.ops_in_process("dlq", "redrive", consumer, "--cancel", as_json=False)
+    finally:
+        entries = [
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0} for i, m in enumerate(held)
+        ]
+        sqs.change_message_visibility_batch(QueueUrl=dlq, Entries=entries)
+    return seen
+
+
 def run_id(outputs: dict, schedule: str) -> str:
     """The id the producer gives a run's envelope (uuid5 of the schedule ARN and the scheduled time)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{outputs['schedules']['schedules'][schedule]}#{AT}"))
@@ -124,6 +151,7 @@ def standard(tmp_path_factory):
     served = Served(directory, config)
     try:
         seen = _scenario(served, directory, ["inventory", "analytics"])
+        seen["refusals"] = _refusals(served, "analytics")
         seen["purge_refused"] = served.ops_in_process("dlq", "purge", "analytics", as_json=False)
         seen["purge"] = served.ops_in_process("dlq", "purge", "analytics", "--yes")
         seen["analytics_dlq_after_purge"] = served.wait_for(
@@ -240,6 +268,28 @@ def test_redrive_after_the_fix_empties_the_dlq_and_everything_is_processed_once(
     assert set(processed_once(report, "inventory")) == IDS
     assert report["consumers"]["inventory"]["dead_lettered"] == []
     assert report["unrouted"] == []
+
+
+@pytest.mark.xdist_group("ops-standard")
+def test_a_redrive_aws_refuses_and_a_cancel_with_none_running_exit_1_in_one_line(standard):
+    refusals, dlq = standard["refusals"], standard["outputs"]["consumers"]["analytics"]["dlqUrl"].rsplit("/", 1)[-1]
+    code, first, err = refusals["first"]
+    assert code == 0, err
+    assert (first["task"]["status"], first["task"]["moved"], first["task"]["max_per_second"]) == ("RUNNING", 0, 1)
+    code, out, err = refusals["again"]
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"ops: error: SQS refused the redrive of {dlq}: There is already a task running. Only one active task is "
+        "allowed for a source queue arn at a given time."
+    ]
+    code, cancel, err = refusals["cancel"]
+    assert code == 0, err
+    assert cancel == {"consumer": "analytics", "dlq": dlq, "cancelled": True, "moved": 0}
+    code, out, err = refusals["cancel_again"]
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"ops: error: no redrive of {dlq} is running, so there is nothing to cancel (see `dlq tasks analytics`)"
+    ]
 
 
 @pytest.mark.xdist_group("ops-standard")
