@@ -27,7 +27,7 @@ POLL_SECONDS = 0.5  # s: how often --wait asks for progress
 
 
 def peek(stack: Stack, c: Consumer | Forward, limit: int) -> dict[str, Any]:
-    received = peeked(stack, c, limit)
+    received, depth = peeked(stack, c, limit)
     messages = []
     for m in received:
         a = m.get("Attributes", {})
@@ -44,7 +44,7 @@ def peek(stack: Stack, c: Consumer | Forward, limit: int) -> dict[str, Any]:
                 "excerpt": envelopes.excerpt(m["Body"]),
             }
         )
-    return {"consumer": c.name, "dlq": c.dlq_name, "count": len(messages), "messages": messages}
+    return {"consumer": c.name, "dlq": c.dlq_name, "dlq_depth": depth, "count": len(messages), "messages": messages}
 
 
 def run_peek(stack: Stack, out: Output, name: str, limit: int) -> int:
@@ -59,7 +59,7 @@ def run_peek(stack: Stack, out: Output, name: str, limit: int) -> int:
     out.result(
         data,
         [
-            f"{data['count']} message(s) in {data['dlq']} (left in place)",
+            f"showing {data['count']} of {data['dlq_depth']} message(s) in {data['dlq']} (left in place)",
             table("dead letters", ["id", "type", "receives", "first receive", "last receive", "body"], rows),
         ],
     )

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .errors import OpsError
-from .stack import Consumer, Forward, Schedules, Stack
+from .stack import DEPTH_ATTRIBUTES, Consumer, Forward, Schedules, Stack, depth
 
 PEEK_VISIBILITY_SECONDS = 30  # s: if a peek is interrupted, its messages are visible again after this
 
@@ -21,7 +21,7 @@ def iso(ms: str | None) -> str | None:
 
 
 def dlq_checked(stack: Stack, c: Consumer | Forward | Schedules, command: str) -> dict[str, str]:
-    attrs = stack.queue_attributes(c.dlq_url, "QueueArn", "RedrivePolicy", "ApproximateNumberOfMessages")
+    attrs = stack.queue_attributes(c.dlq_url, "QueueArn", "RedrivePolicy", *DEPTH_ATTRIBUTES)
     if attrs.get("RedrivePolicy"):
         raise OpsError(
             f"{c.dlq_name} has a redrive policy of its own: receiving from it could move its messages, "
@@ -61,11 +61,12 @@ def release(stack: Stack, url: str, messages: list[dict[str, Any]]) -> None:
         )
 
 
-def peeked(stack: Stack, c: Consumer | Forward | Schedules, limit: int) -> list[dict[str, Any]]:
-    """Up to ``limit`` messages of the DLQ, visible again once read."""
+def peeked(stack: Stack, c: Consumer | Forward | Schedules, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """Up to ``limit`` messages of the DLQ, visible again once read; and the DLQ's depth (visible and in flight,
+    as SQS counts them) when the peek began, so that a reader knows how many were not listed."""
     if limit < 1:
         raise OpsError(f"--limit {limit}: must be at least 1")
-    dlq_checked(stack, c, "peek")
+    total = depth(dlq_checked(stack, c, "peek"))
     received: list[dict[str, Any]] = []
     try:
         while len(received) < limit:
@@ -75,4 +76,4 @@ def peeked(stack: Stack, c: Consumer | Forward | Schedules, limit: int) -> list[
             received += batch
     finally:
         release(stack, c.dlq_url, received)
-    return received
+    return received, total

@@ -136,8 +136,9 @@ def dead_letter(m: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | Non
 
 def peek(stack: Stack, limit: int) -> dict[str, Any]:
     s = _required(stack)
-    letters = [dead_letter(m)[0] for m in peeked(stack, s, limit)]
-    return {"consumer": SCHEDULES, "dlq": s.dlq_name, "count": len(letters), "messages": letters}
+    received, depth = peeked(stack, s, limit)
+    letters = [dead_letter(m)[0] for m in received]
+    return {"consumer": SCHEDULES, "dlq": s.dlq_name, "dlq_depth": depth, "count": len(letters), "messages": letters}
 
 
 def run_peek(stack: Stack, out: Output, limit: int) -> int:
@@ -155,7 +156,7 @@ def run_peek(stack: Stack, out: Output, limit: int) -> int:
     out.result(
         data,
         [
-            f"{data['count']} failed scheduled run(s) in {data['dlq']} (left in place)",
+            f"showing {data['count']} of {data['dlq_depth']} failed scheduled run(s) in {data['dlq']} (left in place)",
             table("dead letters", ["schedule", "scheduled time", "dead-lettered by", "reason", "envelope"], rows),
         ],
     )

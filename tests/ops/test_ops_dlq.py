@@ -43,6 +43,8 @@ def _scenario(served: Served, tmp_path, consumers: list[str]) -> dict:
         dlq = served.outputs["consumers"][c]["dlqUrl"]
         served.wait_for(f"{c} DLQ to hold the bad orders", lambda dlq=dlq: served.depth(dlq) == len(BAD))
     seen["peek"] = [served.ops_in_process("dlq", "peek", consumers[0])[1] for _ in range(2)]
+    seen["peek_one"] = served.ops_in_process("dlq", "peek", consumers[0], "--limit", "1")
+    seen["peek_one_text"] = served.ops_in_process("dlq", "peek", consumers[0], "--limit", "1", as_json=False)
     fixed = served.outputs["consumers"][consumers[0]]
     served.wait_for("the DLQ alarm", lambda: served.alarm_state(fixed["dlqUrl"]) == "ALARM")
     seen["status_before"] = served.ops_in_process("status")[1]
@@ -208,7 +210,7 @@ def test_peek_lists_exactly_the_dead_letters_and_leaves_them(seen):
     for peek in (first, second):
         assert peek["consumer"] == "inventory"
         assert peek["dlq"] == seen["outputs"]["consumers"]["inventory"]["dlqUrl"].rsplit("/", 1)[-1]
-        assert peek["count"] == len(BAD)
+        assert peek["count"] == peek["dlq_depth"] == len(BAD)
         assert sorted(m["id"] for m in peek["messages"]) == sorted(m["id"] for m in BAD)
         for m in peek["messages"]:
             assert m["type"] == "OrderCreated"
@@ -221,6 +223,16 @@ def test_peek_lists_exactly_the_dead_letters_and_leaves_them(seen):
         assert m["receive_count"] == by_id[m["id"]]["receive_count"] + 1
         assert by_id[m["id"]]["receive_count"] >= 6
         assert m["first_receive"] == by_id[m["id"]]["first_receive"]
+
+
+def test_peek_with_a_limit_says_how_many_it_shows_of_how_many_the_dlq_holds(seen):
+    code, one, err = seen["peek_one"]
+    assert code == 0, err
+    assert (one["count"], one["dlq_depth"], len(one["messages"])) == (1, len(BAD), 1)
+    assert one["messages"][0]["id"] in {m["id"] for m in BAD}
+    code, text, err = seen["peek_one_text"]
+    assert code == 0, err
+    assert text.splitlines()[0] == f"showing 1 of {len(BAD)} message(s) in {one['dlq']} (left in place)"
 
 
 def test_status_shows_the_dead_letters_alarm_and_mapping(seen):
@@ -393,7 +405,8 @@ def test_peek_schedules_shows_the_envelope_each_run_carried_and_why_it_died(stan
     assert invoke["reason"].startswith("AccessDeniedException: the execution role ")
     assert "does not allow lambda:InvokeFunction" in invoke["reason"]
     code, text, _ = scheduled["peek_text"]
-    assert code == 0 and text.startswith(f"2 failed scheduled run(s) in {peek['dlq']} (left in place)")
+    assert peek["dlq_depth"] == 2
+    assert code == 0 and text.startswith(f"showing 2 of 2 failed scheduled run(s) in {peek['dlq']} (left in place)")
     assert "│ nightly-shipping │ 2026-01-01T02:00:00Z │ lambda" in text
     assert "│ hourly-shipping  │ 2026-01-01T02:00:00Z │ scheduler" in text
 
