@@ -32,6 +32,15 @@ from .render import Output, table
 from .stack import Stack
 
 DEFAULT_WINDOW_SECONDS = 900  # s: fifteen one-minute periods of quiet before the old ingress is called drained
+# The stack config key that keeps the old ingress (components/config.py), in full: the short form works only in a
+# Pulumi project named messaging.
+PREVIOUS_TOPOLOGY = "messaging:previousTopology"
+# What the draining ingress's counts mean, by topology: `received` what reached it, `delivered` each delivery to a
+# consumer (one message, a delivery per consumer it selects), so the two are never added.
+BUSY = {
+    "fanout": "its topic received {received} message(s) and delivered to consumers {delivered} time(s)",
+    "eventbridge": "its rules matched events {received} time(s) and delivered to consumers {delivered} time(s)",
+}
 
 
 def _queue_arns(stack: Stack) -> dict[str, str]:
@@ -107,12 +116,10 @@ def _eventbridge(stack: Stack, window: int) -> list[dict[str, Any]]:
 
 
 def _next_step(stack: Stack) -> str:
-    where = f"Pulumi.{stack.stack_name}.yaml" if stack.stack_name else "the stack's Pulumi.<stack>.yaml"
+    # With --outputs the stack's name is unknown: the user's own stack file, whatever its name.
+    where = f"Pulumi.{stack.stack_name}.yaml" if stack.stack_name else "your stack's Pulumi.<stack>.yaml"
     flag = f" --stack {stack.stack_name}" if stack.stack_name else ""
-    return (
-        f"remove messaging:previousTopology from {where} (pulumi config rm previousTopology{flag}), "
-        f"then pulumi up{flag}"
-    )
+    return f"remove {PREVIOUS_TOPOLOGY} from {where} (pulumi config rm {PREVIOUS_TOPOLOGY}{flag}), then pulumi up{flag}"
 
 
 def gather(stack: Stack, window: int = DEFAULT_WINDOW_SECONDS) -> dict[str, Any] | None:
@@ -127,12 +134,14 @@ def gather(stack: Stack, window: int = DEFAULT_WINDOW_SECONDS) -> dict[str, Any]
         ingress = []
     busy = [i for i in ingress if i["received"] or i["delivered"] or i["failed"] or i["undelivered"]]
     if busy:
-        moved = sum(i["received"] + i["delivered"] for i in busy)
+        received = sum(i["received"] for i in busy)
+        delivered = sum(i["delivered"] for i in busy)
         failed = sum(i["failed"] for i in busy)
         held = sum(i["undelivered"] for i in busy)
         state = "in-flight"
         step = (
-            f"wait: the draining {draining} ingress handled {moved} message(s) in the last {window} s"
+            f"wait: in the last {window} s the draining {draining} ingress was busy: "
+            + BUSY[draining].format(received=received, delivered=delivered)
             + (f", {failed} of its deliveries failed (to its dead-letter queues, or lost)" if failed else "")
             + (f" and {held} wait in its dead-letter queues (redrive them)" if held else "")
             + f"; run switch status again after {window} s without traffic"
@@ -156,7 +165,7 @@ def run(stack: Stack, out: Output, window: int) -> int:
     if data is None:
         out.result(
             {"topology": stack.topology, "draining": None, "state": "no-switch", "in_flight": False, "next_step": None},
-            [f"topology {stack.topology}: no switch in progress (messaging:previousTopology is not set)"],
+            [f"topology {stack.topology}: no switch in progress ({PREVIOUS_TOPOLOGY} is not set)"],
         )
         return 0
     rows = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -104,14 +105,19 @@ class Served:
             body = json.loads(lines[0])
         return done.returncode, body, done.stderr
 
-    def ops_in_process(self, *args: str, as_json: bool = True) -> tuple[int, Any, str]:
+    def ops_in_process(self, *args: str, as_json: bool = True, stack: str | None = None) -> tuple[int, Any, str]:
         """As ``ops``, but ops' own main() in this process with the served stack's environment: the same answers
-        without a Python start-up per command (the CLI itself runs as a subprocess in ``ops``)."""
+        without a Python start-up per command (the CLI itself runs as a subprocess in ``ops``). ``stack``: read the
+        outputs with ``--stack NAME`` instead, from a stand-in ``pulumi`` that prints the served stack's outputs."""
         from ops.__main__ import main  # noqa: PLC0415 - what the CLI runs
 
-        command = ["--outputs", str(self.outputs_file), *args, *(["--json"] if as_json else [])]
+        where = ["--stack", stack] if stack else ["--outputs", str(self.outputs_file)]
+        command = [*where, *args, *(["--json"] if as_json else [])]
+        env = dict(self.env)
+        if stack:
+            env["PATH"] = os.pathsep.join([str(self._pulumi_stand_in(stack)), env.get("PATH", "")])
         out, err = io.StringIO(), io.StringIO()
-        with mock.patch.dict(os.environ, self.env, clear=True), redirect_stdout(out), redirect_stderr(err):
+        with mock.patch.dict(os.environ, env, clear=True), redirect_stdout(out), redirect_stderr(err):
             try:
                 code = main(command)
             except SystemExit as exc:  # argparse's usage errors
@@ -122,6 +128,22 @@ class Served:
             assert len(lines) == 1, f"--json printed {len(lines)} lines: {body!r}"
             body = json.loads(lines[0])
         return code, body, err.getvalue()
+
+    def _pulumi_stand_in(self, stack: str) -> Path:
+        """A folder holding a ``pulumi`` that answers ``stack output --json --stack STACK`` with the outputs file,
+        and anything else with exit status 1."""
+        folder = self.directory / "pulumi-stand-in"
+        folder.mkdir(exist_ok=True)
+        script = folder / "pulumi"
+        expected = shlex.quote(f"stack output --json --stack {stack}")
+        script.write_text(
+            "#!/bin/sh\n"
+            f'if [ "$*" = {expected} ]; then exec cat {shlex.quote(str(self.outputs_file))}; fi\n'
+            'echo "pulumi stand-in: unexpected arguments: $*" >&2; exit 1\n',
+            encoding="utf-8",
+        )
+        script.chmod(0o755)
+        return folder
 
     def fire(self, schedule: str, at: str | None = None) -> dict[str, Any]:
         """Run a schedule now as serve offers it (``POST /_emulator/schedules/NAME/fire``); what it did."""

@@ -75,6 +75,7 @@ def seen(tmp_path_factory):
             publisher.join()
         time.sleep(int(WINDOW) + 1.5)  # the old topic is quiet for a whole window
         out["drained"] = served.ops_in_process("switch", "status", "--window", WINDOW)[1]
+        out["drained_stack"] = served.ops_in_process("switch", "status", "--window", WINDOW, stack="prod")
         out["left_when_drained"] = sum(served.depth(q) for q in queues)
         out["status"] = served.ops_in_process("status")[1]
         time.sleep(max(0.0, end - time.time()) + 0.5)
@@ -121,15 +122,23 @@ def test_switch_status_reports_the_old_topic_in_flight_then_drained_with_the_nex
     received, delivered = busy["ingress"][0]["received"], busy["ingress"][0]["delivered"]
     assert received >= 1 and delivered >= 1 and busy["ingress"][0]["undelivered"] == 0
     assert busy["ingress"][0]["failed"] == quiet["ingress"][0]["failed"] == 0  # NumberOfNotificationsFailed
+    # Each count as what it is (messages the old topic received; its deliveries to the two consumers), never summed.
     assert busy["next_step"] == (
-        f"wait: the draining fanout ingress handled {received + delivered} message(s) in the last 5 s; "
-        "run switch status again after 5 s without traffic"
+        f"wait: in the last 5 s the draining fanout ingress was busy: its topic received {received} message(s) and "
+        f"delivered to consumers {delivered} time(s); run switch status again after 5 s without traffic"
     )
     assert quiet["state"] == "drained" and quiet["in_flight"] is False
     assert quiet["ingress"][0]["received"] == quiet["ingress"][0]["delivered"] == 0
+    # The README's full key (the short one works only in a project named messaging); the stack file unnamed.
     assert quiet["next_step"] == (
-        "remove messaging:previousTopology from the stack's Pulumi.<stack>.yaml "
-        "(pulumi config rm previousTopology), then pulumi up"
+        "remove messaging:previousTopology from your stack's Pulumi.<stack>.yaml "
+        "(pulumi config rm messaging:previousTopology), then pulumi up"
+    )
+    code, named, err = seen["drained_stack"]  # --stack prod: the outputs through `pulumi stack output`
+    assert (code, named["state"]) == (0, "drained"), err
+    assert named["next_step"] == (
+        "remove messaging:previousTopology from Pulumi.prod.yaml "
+        "(pulumi config rm messaging:previousTopology --stack prod), then pulumi up --stack prod"
     )
     assert seen["left_when_drained"] == 0
     # status shows the switch over switch status's default window, in which the old topic was busy.

@@ -243,6 +243,6 @@ def test_switch_status_counts_the_old_topics_failed_deliveries_as_in_flight():
     assert (ingress["received"], ingress["delivered"], ingress["failed"]) == (1, 1, 1)  # analytics got it
     assert status["state"] == "in-flight"
     assert status["next_step"].startswith(
-        "wait: the draining fanout ingress handled 2 message(s) in the last 60 s, "
-        "1 of its deliveries failed (to its dead-letter queues, or lost)"
+        "wait: in the last 60 s the draining fanout ingress was busy: its topic received 1 message(s) and "
+        "delivered to consumers 1 time(s), 1 of its deliveries failed (to its dead-letter queues, or lost)"
     )
