@@ -14,13 +14,23 @@ REQUIRED = ("topology", "producerFunction", "channel", "consumers")
 KEYS = ("queueUrl", "dlqUrl", "function")  # what each consumer's output needs
 
 
+def _how_to_write(p: Path) -> str:
+    return f"write it with `pulumi stack output --json > {p}`, or pass the file `python -m emulator serve` writes"
+
+
 def from_file(path: str) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
-        raise OpsError(f"outputs file not found: {p} (write it with `pulumi stack output --json > {p.name}`)")
+        raise OpsError(f"outputs file not found: {p} ({_how_to_write(p)})")
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise OpsError(f"cannot read outputs file {p}: {exc}") from None
+    if not raw.strip():  # what `> FILE` leaves when the command before it failed
+        raise OpsError(f"outputs file {p} is empty: {_how_to_write(p)}")
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:  # UnicodeDecodeError too
         raise OpsError(f"outputs file {p} is not JSON: {exc}") from None
     return check(data, str(p))
 

@@ -170,3 +170,20 @@ def test_serve_refuses_a_busy_port():
         f"emulator serve: error: port {port} on 127.0.0.1 is not available (Address already in use); "
         "choose another with --port (0 picks a free one)"
     ]
+
+
+@pytest.mark.parametrize("content", ["", " \n"], ids=["empty", "blank"])
+def test_an_empty_outputs_file_says_it_is_empty_and_how_to_write_it(tmp_path, content, monkeypatch, capsys):
+    from ops.__main__ import main
+
+    path = tmp_path / "outputs.dev.json"
+    path.write_text(content)
+    for key, value in UNREACHABLE.items():
+        monkeypatch.setenv(key, value)
+    code = main(["--outputs", str(path), "status"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        f"ops: error: outputs file {path} is empty: write it with `pulumi stack output --json > {path}`, "
+        "or pass the file `python -m emulator serve` writes"
+    ]
