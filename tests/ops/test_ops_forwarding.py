@@ -58,8 +58,12 @@ def test_status_shows_what_the_consumer_forwards_to_and_its_dlq(stack, capsys):
     partner = status["forwards"]["partner"]
     assert (partner["forwards_to"], partner["dlq_depth"]) == (MISSING_BUS, 1)
     assert partner["dlq"].startswith("partner-dlq-")
+    # This in-process stack publishes no CloudWatch metrics: no datapoint, so no age (`-`), rather than 0.
+    assert status["consumers"]["inventory"]["oldest_age_seconds"] is None
     code, out, _ = ops(outputs, capsys, "status")
     assert code == 0 and f"forwards to {MISSING_BUS}" in out
+    (row,) = [line for line in out.splitlines() if line.startswith("│ inventory")]
+    assert row.split("│")[4].strip() == "-"  # the oldest (s) column
 
 
 def test_dlq_peek_lists_what_could_not_be_put_on_the_other_bus(stack, capsys):

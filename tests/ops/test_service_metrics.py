@@ -15,6 +15,7 @@ from ops_support import REGION, order
 import emulator
 from components import lambda_env
 from emulator.metrics import ServiceMetrics
+from ops import status as ops_status
 from ops import switch
 from ops.stack import Stack as OpsStack
 
@@ -239,6 +240,7 @@ def test_switch_status_counts_the_old_topics_failed_deliveries_as_in_flight():
             stack.drain()
             metrics.publish()
         status = switch.gather(OpsStack(stack.exports), window=60)  # what `ops switch status --json` prints
+        consumers = ops_status.gather(OpsStack(stack.exports))["consumers"]  # what `ops status --json` prints
     (ingress,) = status["ingress"]
     assert (ingress["received"], ingress["delivered"], ingress["failed"]) == (1, 1, 1)  # analytics got it
     assert status["state"] == "in-flight"
@@ -246,3 +248,5 @@ def test_switch_status_counts_the_old_topics_failed_deliveries_as_in_flight():
         "wait: in the last 60 s the draining fanout ingress was busy: its topic received 1 message(s) and "
         "delivered to consumers 1 time(s), 1 of its deliveries failed (to its dead-letter queues, or lost)"
     )
+    # Empty queues: SQS publishes an oldest message age of 0 (not no data), and status shows it.
+    assert {name: c["oldest_age_seconds"] for name, c in consumers.items()} == {"inventory": 0, "analytics": 0}
