@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 import traceback
+from pathlib import Path
 
 from components.defaults import TOPOLOGIES
 
@@ -15,6 +16,7 @@ from .messages import demo_orders, load_messages
 from .report import AccountingError
 from .runner import format_summary, run
 from .serve import DEFAULT_PORT, serve
+from .stackconfig import stack_file_problem
 
 EXIT_OK = 0  # the run completed (whatever was dead-lettered)
 EXIT_BAD_INPUT = 2  # bad arguments, config, stack file or messages: one line on stderr, nothing ran
@@ -85,6 +87,9 @@ def _serve_main(argv: list[str]) -> int:
     args = _serve_parser().parse_args(argv)
     if not 0 <= args.port <= 65535:
         print(f"emulator serve: error: --port {args.port} is not a port (0..65535)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.stack_file is not None and (problem := stack_file_problem(Path(args.stack_file))):
+        print(f"emulator serve: error: --stack-file {args.stack_file}: the stack file {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     sink = (lambda fn, line: print(f"[{fn}] {line}", file=sys.stderr)) if args.logs else None
     try:

@@ -161,6 +161,13 @@ def available_stacks(project_dir: Path) -> list[str]:
     return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
 
 
+def stack_file_problem(path: Path) -> str | None:
+    """Why ``path`` (a stack file given by name) cannot be read as one, or None."""
+    if path.is_file():
+        return None
+    return "is a folder, not a file" if path.is_dir() else "does not exist"
+
+
 def load_stack_config(
     project_dir: Path,
     stack: str,
@@ -173,6 +180,8 @@ def load_stack_config(
     value (encoded like the CLI does); a value of ``None`` removes the key.
     """
     project = project_name(project_dir)
+    if stack_file is not None and (problem := stack_file_problem(stack_file)):
+        raise EmulatorError(f"stack file {stack_file} {problem}")
     path = stack_file or project_dir / f"Pulumi.{stack}.yaml"
     if (
         stack_file is None

@@ -141,3 +141,12 @@ def test_a_bad_argument_is_one_line_naming_it_with_exit_status_2_and_no_usage_bl
     assert result.returncode == 2
     assert_clean_failure(result, needle)
     assert "usage:" not in result.stderr
+
+
+@pytest.mark.parametrize("given", ["missing.yaml", "."], ids=["missing", "folder"])
+def test_serve_names_the_stack_file_flag_and_path_it_cannot_read_before_deploying(tmp_path, given):
+    path = tmp_path / given
+    problem = "does not exist" if given == "missing.yaml" else "is a folder, not a file"
+    result = cli("serve", "--stack-file", str(path), "--port", "0")
+    assert result.returncode == 2
+    assert_clean_failure(result, f"emulator serve: error: --stack-file {path}: the stack file {problem}")

@@ -66,3 +66,9 @@ def test_a_key_in_a_misspelt_namespace_is_refused_naming_it(tmp_path):
         "Pulumi.t.yaml: messagin:topology: unknown namespace 'messagin'; this program reads only messaging:*, "
         "aws:*, pulumi:* keys (did you mean messaging:topology?)"
     )
+
+
+def test_a_stack_file_that_is_not_there_is_named_so_not_called_an_unknown_stack(tmp_path):
+    with pytest.raises(EmulatorError) as refused:
+        load_stack_config(ROOT, "dev", stack_file=tmp_path / "Pulumi.dev.yaml")
+    assert str(refused.value) == f"stack file {tmp_path / 'Pulumi.dev.yaml'} does not exist"
