@@ -86,9 +86,8 @@ class LambdaService:
         self.sandbox.iam.forget_roles()
         for fn in mocks.functions:
             if id(fn) not in kept:
-                # Recorded anew (changed inputs): Lambda starts a new execution environment, from the new code.
+                # Recorded anew (changed inputs, code included): Lambda starts a new execution environment.
                 self.sandbox.new_execution_environment(fn)
-                self.sandbox.forget_code(fn)
         self.invoker.stats = {}
         consumers = self.start()
         for stats in consumers:

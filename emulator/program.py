@@ -134,10 +134,11 @@ def run_program(
         root = pulumi_settings.get_root_resource()
 
         def program() -> None:
-            with _project_cwd(project_dir):
-                runpy.run_path(str(main), run_name="__main__")
+            runpy.run_path(str(main), run_name="__main__")
 
-        with _closing_thread_loops(), without_stack_traces():
+        # The project's folder for the whole run: resources register (and their assets are read) after the
+        # program's body has returned, too.
+        with _closing_thread_loops(), without_stack_traces(), _project_cwd(project_dir):
             try:
                 loop.run_until_complete(run_pulumi_func(program))
             except BaseException as exc:  # noqa: BLE001 - reported below as one line

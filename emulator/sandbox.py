@@ -114,7 +114,7 @@ class FunctionSandbox:
         self.logs = mocks.c["logs"]
         self.log_sink = log_sink
         self._modules: dict[str, ModuleType] = {}
-        self._roots: dict[str, Path] = {}
+        self._roots: dict[str, Path] = {}  # code hash -> its package, unpacked
         self._sandboxes: dict[str, dict[str, ModuleType]] = {}
         self._package_names: dict[str, frozenset[str]] = {}
         self._log_streams: set[tuple[str, str]] = set()  # (group, stream) already created in the embedded AWS
@@ -135,41 +135,19 @@ class FunctionSandbox:
         raise EmulatorError(f"event source mapping names function {ref!r}, which the program did not declare")
 
     def _code_root(self, fn: Function) -> Path:
-        """The function's package on disk: exactly the files its code archive holds."""
-        root = self._roots.get(fn.name)
-        if root is not None:
-            return root
-        code = fn.code
-        if isinstance(code, pulumi.FileArchive):
-            p = Path(code.path)
-            root = (p if p.is_absolute() else self.project_dir / p).resolve()
-            if not root.is_dir():
-                raise EmulatorError(f"function {fn.resource!r}: code archive {code.path!r} is not a folder")
-        else:
-            root = self._tmp_dir() / fn.name
-            root.mkdir(parents=True, exist_ok=True)
-            self._materialize(fn, code, root)
-        self._roots[fn.name] = root
+        """The function's package on disk: exactly the files its code archive held when it was deployed, unpacked
+        once per distinct code into a folder of its own (a changed package never meets the import system's
+        caches of the one before: its directory listings, its bytecode)."""
+        root = self._roots.get(fn.code_hash)
+        if root is None:
+            root = self._tmp_dir() / "code" / fn.code_hash[:32]
+            for rel, data in fn.code.items():
+                target = root / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            root.mkdir(parents=True, exist_ok=True)  # an archive of no files is an empty package
+            self._roots[fn.code_hash] = root
         return root
-
-    def _materialize(self, fn: Function, archive: Any, dest: Path) -> None:
-        for rel, asset in (getattr(archive, "assets", None) or {}).items():
-            target = dest / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(asset, pulumi.FileAsset):
-                src = Path(asset.path)
-                shutil.copyfile(src if src.is_absolute() else self.project_dir / src, target)
-            elif isinstance(asset, pulumi.StringAsset):
-                target.write_text(asset.text, encoding="utf-8")
-            elif isinstance(asset, pulumi.FileArchive) and Path(asset.path).is_dir():
-                src = Path(asset.path)
-                shutil.copytree(src if src.is_absolute() else self.project_dir / src, target, dirs_exist_ok=True)
-            elif isinstance(asset, pulumi.AssetArchive):
-                self._materialize(fn, asset, target)
-            else:
-                raise EmulatorError(
-                    f"function {fn.resource!r}: cannot unpack code archive member {rel!r} ({type(asset).__name__})"
-                )
 
     def _tmp_dir(self) -> Path:
         if self._tmp is None:
@@ -242,15 +220,12 @@ class FunctionSandbox:
             registry.update(saved_loggers)
 
     def new_execution_environment(self, fn: Function) -> None:
-        """Forget ``fn``'s loaded modules and logger: its next invocation is a cold start (new settings)."""
+        """Forget ``fn``'s loaded modules and logger: its next invocation is a cold start, which imports them again
+        from the code ``fn`` was deployed with (new settings, or new code after an update)."""
         self._modules.pop(fn.name, None)
         self._package_names.pop(fn.name, None)
         self._sandboxes.pop(fn.name, None)
         self._loggers.pop(fn.name, None)
-
-    def forget_code(self, fn: Function) -> None:
-        """Unpack ``fn``'s code archive again at its next invocation (an update may have changed it)."""
-        self._roots.pop(fn.name, None)
 
     def _lambda_env(self, fn: Function) -> dict[str, str]:
         env = {

@@ -42,6 +42,8 @@ class Declared:
     dropped: bool = False
     # What its creator recorded in AwsMocks (registry, item): adopted as is when a redeploy keeps it unchanged.
     records: list[tuple[str, Any]] = field(default_factory=list)
+    # Its inputs as an update compares them, taken when it was declared: assets and archives by content then.
+    fingerprint: Any = None
 
 
 @dataclass

@@ -15,8 +15,9 @@ declared resource's creator recorded (``Declared.records``).
 
 An update (``previous``: the deployment being updated, as ``pulumi up`` runs
 on a stack that exists; ``emulator/update.py``) identifies resources by type
-and logical name: one declared with the same inputs is adopted as it is (its
-records, nothing called), one with changed inputs is updated in place by its
+and logical name: one declared with the same inputs (assets and archives
+compared by content, ``archives.py``) is adopted as it is (its records,
+nothing called), one with changed inputs is updated in place by its
 service module's ``UPDATES`` entry or, without one (or when it answers None),
 replaced (``DELETES``, then created); ``finish_update`` deletes what is no
 longer declared, newest first.
@@ -33,6 +34,7 @@ import pulumi
 
 from ..errors import EmulatorError
 from . import cloudwatch, dynamodb, events, iam, invokes, kms, lambda_, scheduler, schemas, sns, sqs
+from .archives import Archives
 from .base import Creator, Declared, Deleter, ProgramTransform, Route, Updater
 from .clients import service_clients
 from .lambda_ import Function, Mapping
@@ -79,17 +81,6 @@ REGISTRIES = (
     "async_configs",
     "_names",
 )
-
-
-def comparable(value: Any) -> Any:
-    """Inputs as values: Pulumi's assets and archives compare by what they name, not by identity."""
-    if isinstance(value, dict):
-        return {k: comparable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [comparable(v) for v in value]
-    if isinstance(value, (pulumi.Asset, pulumi.Archive)):
-        return (type(value).__name__, comparable(dict(vars(value))))
-    return value
 
 
 def type_label(typ: str) -> str:
@@ -141,6 +132,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         self._lock = threading.RLock()
         self.c = service_clients(region)
         self.resources: list[Declared] = []
+        self.archives = Archives()  # the assets and archives the program declares, read once, as deployed
         self.errors: list[BaseException] = []
         self._names: set[tuple[str, str]] = set()
         # What the emulator needs afterwards.
@@ -287,17 +279,21 @@ class AwsMocks(pulumi.runtime.Mocks):
         prior = self._prior.get((typ, name))
         if prior is not None and prior.dropped:
             prior = None  # never created in the embedded AWS
+        try:
+            fingerprint = self.archives.comparable(inputs)
+        except EmulatorError as exc:
+            raise EmulatorError(f"{typ} {name!r}: {exc}") from None
         before = self._snapshot()
         if prior is None:
             rid, outputs = creator(self, typ, name, inputs)
             which = self.changes.created
-        elif comparable(prior.inputs) == comparable(inputs):
+        elif prior.fingerprint == fingerprint:
             self.adopt(prior)
             rid, outputs = prior.id, dict(prior.outputs)
             which = self.changes.unchanged
         else:
             rid, outputs, which = self._update(creator, typ, name, inputs, prior)
-        declared = Declared(typ, name, inputs, rid, outputs, records=self._recorded(before))
+        declared = Declared(typ, name, inputs, rid, outputs, records=self._recorded(before), fingerprint=fingerprint)
         self.resources.append(declared)
         which.append(declared)
         return rid, {**inputs, **outputs}

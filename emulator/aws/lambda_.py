@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pulumi
 
 from ..errors import EmulatorError
+from .archives import digest
 from .base import boolean, nothing, num, refuse_keys, upsert
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ class Function:
     role: str | None
     timeout: int
     memory: int
-    code: Any  # the declared code archive (FileArchive / AssetArchive)
+    code: dict[str, bytes]  # its code archive's files as deployed (archive path -> content), read when declared
+    code_hash: str  # a digest of ``code``: one unpacked package per distinct code (emulator/sandbox.py)
     log_group: str
     layers: list[str] = field(default_factory=list)  # layer version ARNs, in order
     runtime: str | None = None  # as declared (e.g. python3.13)
@@ -65,6 +67,10 @@ def function(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]
         raise EmulatorError(
             f"{typ} {name!r}: code must be a FileArchive or AssetArchive of the handlers (got {type(code).__name__})"
         )
+    try:
+        files = m.archives.files(code)
+    except EmulatorError as exc:
+        raise EmulatorError(f"{typ} {name!r}: {exc}") from None
     log_group = ((inputs.get("loggingConfig") or {}).get("logGroup")) or f"/aws/lambda/{fname}"
     dead_letter = (inputs.get("deadLetterConfig") or {}).get("targetArn") or None
     if dead_letter is not None and dead_letter not in m.queues:
@@ -82,7 +88,8 @@ def function(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]
             role=inputs.get("role"),
             timeout=num(inputs.get("timeout", 3)),
             memory=num(inputs.get("memorySize", 128)),
-            code=code,
+            code=files,
+            code_hash=digest(files),
             log_group=log_group,
             layers=[str(arn) for arn in inputs.get("layers") or []],
             dead_letter_arn=dead_letter,
@@ -186,7 +193,8 @@ RESOURCES = {
     "aws:lambda/permission:Permission": permission,
 }
 # Functions, layers, mappings and permissions are the emulator's own records (emulator/lambda_service.py runs
-# them): an update records them anew, a delete drops the record. A function recorded anew gets a cold start.
+# them): an update records them anew, a delete drops the record. A function recorded anew (changed settings, or
+# a changed file in its code archive) gets a cold start, which imports the code that update deployed.
 # A layer version is immutable, so a changed one is replaced: a new version, which the functions then name.
 UPDATES = {typ: upsert(creator) for typ, creator in RESOURCES.items() if typ != "aws:lambda/layerVersion:LayerVersion"}
 DELETES = {typ: nothing for typ in RESOURCES}

@@ -115,3 +115,79 @@ def test_the_team_code_runs_with_the_stacks_one_layer_and_an_update_of_the_requi
         stack.drain()
         for consumer in ("stamped", "audited"):
             assert (stack.processed(consumer), stack.dead_lettered(consumer)) == (["v1", "v2"], [])
+
+
+PICKUP = """
+    import labels
+
+
+    def notify(envelope):
+        labels.PRINTED.append(labels.address(envelope))
+"""
+LABELS = """
+    print("labels {version} loaded")
+    PRINTED = []
+
+
+    def address(envelope):
+        return {body}
+"""
+BROKEN = 'envelope["data"]["customerAddress"]  # KeyError: an order collected at the counter has none'
+FIXED = 'envelope["data"].get("customerAddress", "collect at the counter")'
+
+
+def _redrive(stack, consumer: str) -> None:
+    """Move the consumer's dead letters back to its queue (what `ops dlq redrive` has SQS do)."""
+    sqs = stack.mocks.c["sqs"]
+    queue, dlq = (stack.exports["consumers"][consumer][key] for key in ("queueUrl", "dlqUrl"))
+    while found := sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages"):
+        for message in found:
+            sqs.send_message(QueueUrl=queue, MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_a_fix_in_the_team_code_is_deployed_by_an_update_and_the_redriven_dead_letters_are_processed(team_project):
+    team = team_project / "team"
+    (team / "shipping.py").write_text(textwrap.dedent(PICKUP))
+    (team / "labels.py").write_text(textwrap.dedent(LABELS.format(version=1, body=BROKEN)))
+    stack_file = write_stack(team_project, [{"name": "shipping", "processor": "shipping:notify"}], "point-to-point",
+                             codePath="team")  # fmt: skip
+    logged: list[tuple[str, str]] = []  # (function, line): the team's modules print a line when they are imported
+
+    def sink(fn: str, line: str) -> None:
+        logged.append((fn, line))
+
+    with emulator.Stack(STACK, project_dir=team_project, stack_file=stack_file, log_sink=sink) as stack:
+        function = stack.exports["consumers"]["shipping"]["function"]
+
+        def loads() -> list[str]:
+            return [line for fn, line in logged if fn == function and line.endswith(" loaded")]
+
+        stack.publish([order("collect-1", "OrderShipped", valid=False), order("post-1", "OrderShipped")])
+        stack.drain()
+        assert (stack.processed("shipping"), stack.dead_lettered("shipping")) == (["post-1"], ["collect-1"])
+
+        (team / "test_labels.py").write_text("def test_address(): pass\n")  # the functions do not ship tests
+        assert stack.redeploy(stack_file=stack_file).summary().startswith("0 created, 0 updated, 0 deleted")
+
+        (team / "labels.py").write_text(textwrap.dedent(LABELS.format(version=2, body=FIXED)))  # the fix
+        changes = stack.redeploy(stack_file=stack_file)
+        assert changes.summary().startswith("0 created, 2 updated (Function 2), 0 deleted, ")
+        assert changes.names("updated") == ["Function producer-function", "Function shipping-function"]
+        _redrive(stack, "shipping")
+        stack.publish([order("collect-2", "OrderShipped", valid=False)])
+        stack.drain()
+        assert (stack.processed("shipping"), stack.dead_lettered("shipping")) == (
+            ["post-1", "collect-1", "collect-2"],
+            [],
+        )
+        assert loads() == ["labels 1 loaded", "labels 2 loaded"]  # the update's cold start imported the fix
+
+        # Not deployed: an edit on disk. A new execution environment (serve's UpdateFunctionConfiguration)
+        # imports the function's modules again, from the code the last update deployed.
+        (team / "labels.py").write_text(textwrap.dedent(LABELS.format(version=3, body=BROKEN)))
+        stack.service.sandbox.new_execution_environment(stack.service.sandbox.function(function))
+        stack.publish([order("collect-3", "OrderShipped", valid=False)])
+        stack.drain()
+        assert stack.processed("shipping")[-1] == "collect-3"
+        assert loads() == ["labels 1 loaded", "labels 2 loaded", "labels 2 loaded"]
