@@ -108,6 +108,27 @@ async def _resolved(outputs: dict[str, Any]) -> dict[str, Any]:
     return {key: await pulumi.Output.from_input(value).future() for key, value in outputs.items()}
 
 
+def _recording_messaging(found: list[pulumi.Resource]) -> Callable[[Any], None]:
+    """A stack transformation that changes nothing and records every Messaging component the program declares
+    (a program may build them in code, whatever its config says)."""
+    from components.messaging import Messaging  # noqa: PLC0415 - the program imports it anyway
+
+    def seen(args: pulumi.ResourceTransformationArgs) -> None:
+        if args.type_ == Messaging.TYPE:
+            found.append(args.resource)
+
+    return seen
+
+
+def deployed_topology(mocks: AwsMocks, exports: dict[str, Any]) -> str:
+    """The stack's topology as the report names it: that of the program's Messaging components (distinct ones
+    in the order declared, comma-separated), else the program's ``topology`` export, else empty."""
+    if mocks.topologies:
+        return ", ".join(dict.fromkeys(mocks.topologies))
+    exported = exports.get("topology")
+    return exported if isinstance(exported, str) else ""
+
+
 def run_program(
     mocks: AwsMocks,
     project_dir: Path,
@@ -115,7 +136,8 @@ def run_program(
     stack: str,
     config: dict[str, str],
 ) -> dict[str, Any]:
-    """Declare every resource of the program into ``mocks``; return the stack's exports."""
+    """Declare every resource of the program into ``mocks``; return the stack's exports. ``mocks.topologies``: the
+    topology of each Messaging component the program declared."""
     main = project_dir / "__main__.py"
     if not main.is_file():
         raise EmulatorError(f"no Pulumi program at {main}")
@@ -133,7 +155,10 @@ def run_program(
         pulumi_config.set_all_config(dict(config), [])
         root = pulumi_settings.get_root_resource()
 
+        components: list[pulumi.Resource] = []
+
         def program() -> None:
+            pulumi.runtime.register_stack_transformation(_recording_messaging(components))
             runpy.run_path(str(main), run_name="__main__")
 
         # The project's folder for the whole run: resources register (and their assets are read) after the
@@ -146,6 +171,8 @@ def run_program(
             if root is not None and program_error is None:
                 # Resolved while the loop still runs: the values `pulumi stack output --json` prints.
                 exports = loop.run_until_complete(_resolved(dict(getattr(root, "outputs", {}) or {})))
+                found = loop.run_until_complete(_resolved({str(i): c.topology for i, c in enumerate(components)}))
+                mocks.topologies = [str(t) for t in found.values()]
             with contextlib.suppress(Exception):
                 loop.run_until_complete(loop.shutdown_default_executor())  # the worker threads end here
     finally:

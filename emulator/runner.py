@@ -7,6 +7,7 @@ from typing import Any, Callable
 from typing import Mapping as TMapping
 
 from .aws import ProgramTransform
+from .errors import EmulatorError
 from .messages import demo_orders, validate_messages
 from .report import format_summary
 from .stack import PROJECT_DIR, Stack, default_project_dir, patched_environ
@@ -44,6 +45,8 @@ def run(
     instead of the built-in producer with ``messages`` (see ``Stack.publish_from``).
     ``schedules``: names of ``messaging:schedules`` entries to fire once each (in order)
     instead of publishing ``messages`` (see ``Stack.fire_schedule``).
+    ``topology``: overrides ``messaging:topology``; a program that deploys another one (it sets its
+    topology in code) is refused (``EmulatorError``) before anything is sent.
     """
     if producer is None and not schedules:
         if messages is None:
@@ -51,7 +54,7 @@ def run(
         validate_messages(messages)
     overrides = dict(config_overrides or {})
     if topology is not None:
-        overrides["messaging:topology"] = topology
+        overrides["topology"] = topology  # the project's own namespace, as the program reads it
     with Stack(
         stack,
         config=overrides,
@@ -60,6 +63,12 @@ def run(
         program_transform=program_transform,
         log_sink=log_sink,
     ) as deployed:
+        if topology is not None and deployed.topology != topology:
+            raise EmulatorError(
+                f"topology {topology!r} cannot be set for this program: it deploys "
+                f"{deployed.topology or 'no Messaging component'}, set in its code (it does not read "
+                f"{deployed.project}:topology); drop --topology (topology=) or change the program"
+            )
         if schedules:
             for name in schedules:
                 deployed.fire_schedule(name)

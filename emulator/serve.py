@@ -165,7 +165,7 @@ class ServedStack:
         from .lambda_service import LambdaService  # noqa: PLC0415
         from .message_moves import MessageMoves  # noqa: PLC0415
         from .metrics import ServiceMetrics  # noqa: PLC0415
-        from .program import run_program  # noqa: PLC0415
+        from .program import deployed_topology, run_program  # noqa: PLC0415
         from .replays import aws_replays  # noqa: PLC0415
         from .routes import enforce, ordering_warnings  # noqa: PLC0415
         from .schedules import run_async  # noqa: PLC0415
@@ -176,7 +176,6 @@ class ServedStack:
         self.root, self.project = root, project
         config = load_stack_config(root, self.stack, None, self.stack_file)
         self.region = config.get("aws:region") or "us-east-1"
-        self.topology = config.get(f"{project}:topology", "")
         enter = self._stack.enter_context
         enter(patched_environ(self.region))
         enter(mock_aws())
@@ -186,6 +185,7 @@ class ServedStack:
         enter(aws_replays())
         self.metrics = enter(ServiceMetrics(self.mocks).hooked())
         self.exports = run_program(self.mocks, root, project, self.stack, config)
+        self.topology = deployed_topology(self.mocks, self.exports)
         self.warnings = ordering_warnings(self.mocks)
         self.blocked = enforce(self.mocks)
         self.service = LambdaService(self.mocks, root, log_sink=self.log_sink)
@@ -232,6 +232,7 @@ class ServedStack:
     def redeploy(self, config: dict[str, str] | None = None) -> str:
         """Apply the stack file as it is now (or ``config``, a whole config map) as ``pulumi up`` would; return
         the one-line summary of what changed. Raises (changing nothing) when the program refuses the config."""
+        from .program import deployed_topology  # noqa: PLC0415
         from .update import apply  # noqa: PLC0415
 
         if config is None:
@@ -240,7 +241,7 @@ class ServedStack:
             update = apply(self.mocks, self.blocked, self.root, self.project, self.stack, config)
             self.mocks = self.metrics.mocks = self.lambda_api.mocks = update.mocks
             self.exports, self.blocked = update.exports, update.blocked
-            self.topology = config.get(f"{self.project}:topology", "")
+            self.topology = deployed_topology(update.mocks, update.exports)
             self.consumers = self.service.redeployed(update.mocks)
             self.warnings = update.warnings + self.service.poller.mapping_warnings()
             self._bind()

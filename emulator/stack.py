@@ -33,7 +33,7 @@ from .interleave import PollWhileSending
 from .lambda_service import LambdaService
 from .messages import validate_messages
 from .poller import ConsumerStats
-from .program import run_program
+from .program import deployed_topology, run_program
 from .report import build_report, check_accounting
 from .routes import BlockedRoute, enforce, ordering_warnings
 from .schedules import Firing, fire
@@ -115,7 +115,7 @@ class Stack:
         self.project = project_name(self.root)
         self.config = load_stack_config(self.root, stack, config, Path(stack_file) if stack_file else None)
         self.region = self.config.get("aws:region") or DEFAULT_REGION
-        self.topology = self.config.get(f"{self.project}:topology", "")
+        self.topology = ""  # what the program deployed (a program may set it in code): known once entered
         self.program_transform = program_transform
         self.log_sink = log_sink
         self.sent: list[str] = []
@@ -137,6 +137,7 @@ class Stack:
             stack.enter_context(aws_semantics())
             self.mocks = AwsMocks(self.region, self.program_transform)
             self.exports = run_program(self.mocks, self.root, self.project, self.stack, self.config)
+            self.topology = deployed_topology(self.mocks, self.exports)
             self.warnings = ordering_warnings(self.mocks)
             self.blocked = enforce(self.mocks)
             self.service = LambdaService(self.mocks, self.root, log_sink=self.log_sink)
@@ -174,7 +175,7 @@ class Stack:
             self.mocks, self.blocked, self.root, self.project, self.stack, new_config, self.program_transform
         )
         self.mocks, self.exports, self.config, self.blocked = update.mocks, update.exports, new_config, update.blocked
-        self.topology = new_config.get(f"{self.project}:topology", "")
+        self.topology = deployed_topology(update.mocks, update.exports)
         self.consumers = self.service.redeployed(update.mocks)
         self.warnings = update.warnings + self.service.poller.mapping_warnings()
         self.updates.append(update.changes)

@@ -155,6 +155,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.discoverers: dict[str, str] = {}  # discoverer id -> the bus ARN it reads
         self.schedules: dict[str, dict[str, Any]] = {}  # schedule name -> {resource, arn, group}
         self.async_configs: dict[str, dict[str, Any]] = {}  # function ARN -> {retries, on_failure}
+        self.topologies: list[str] = []  # each Messaging component's topology, in the order declared (program.py)
         # An update of ``previous`` (same embedded AWS): its resources by (type, logical name).
         self.previous = previous
         self._prior = {(d.typ, d.name): d for d in previous.resources} if previous is not None else {}

@@ -178,7 +178,14 @@ with emulator.Stack("dev", config=config) as stack:
                                                                   "customerAddress": "1 Way"}}}}])
     stack.drain()
     processed = {{c: stack.processed(c) for c in ("inventory", "analytics")}}
-print(json.dumps(processed))
+    topology = stack.report()["topology"]
+# The README's command, in this interpreter: --topology asks for what the program does not read.
+import contextlib, io
+from emulator.__main__ import main
+err = io.StringIO()
+with contextlib.redirect_stderr(err):
+    status = main(["--stack", "dev", "--topology", "eventbridge", "--json"])
+print(json.dumps({{"processed": processed, "topology": topology, "refused": [status, err.getvalue()]}}))
 """
 
 
@@ -194,7 +201,14 @@ def test_a_team_program_tests_its_routing_with_the_installed_emulator(installed,
         [sys.executable, "-c", textwrap.dedent(test)], cwd=program, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert json.loads(result.stdout.splitlines()[-1]) == {"inventory": ["o-1"], "analytics": ["o-1", "o-2"]}
+    outcome = json.loads(result.stdout.splitlines()[-1])
+    assert outcome["processed"] == {"inventory": ["o-1"], "analytics": ["o-1", "o-2"]}
+    assert outcome["topology"] == "fanout"  # what its code deploys; it has no messaging:topology
+    assert outcome["refused"] == [
+        2,
+        "emulator: error: topology 'eventbridge' cannot be set for this program: it deploys fanout, set in its "
+        "code (it does not read shop:topology); drop --topology (topology=) or change the program\n",
+    ]
 
 
 def test_the_installed_emulator_outside_a_project_says_where_it_looked(installed, tmp_path):
