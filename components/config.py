@@ -21,7 +21,7 @@ import botocore.session
 import pulumi
 
 from components import defaults, layer, team_code
-from components.config_items import config_items
+from components.config_items import config_items, unknown_key
 from components.routing import show_value as _show
 from components.routing import validate_match
 from components.schedule_config import ScheduleConfig, parse_schedules
@@ -271,7 +271,7 @@ def parse_stack_config(
             value = _REPORTED
         values[key] = value
     for key in sorted(set(raw) - set(STACK_KEYS)):
-        errors.append(f"{NAMESPACE}:{key}: unknown key; known keys are {', '.join(STACK_KEYS)}")
+        errors.append(unknown_key(f"{NAMESPACE}:{key}", key, STACK_KEYS))
     for full_key in foreign_keys:
         namespace, _, key = full_key.partition(":")
         errors.append(

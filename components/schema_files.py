@@ -21,6 +21,7 @@ from typing import Any
 import jsonschema
 
 from components import defaults
+from components.config_items import unknown_key
 
 KEYS = ("discovery", "types")
 
@@ -47,7 +48,7 @@ def parse_schemas(raw: Any, *, key: str, base: Path, topology: Any, errors: list
         errors.append(f"{key}: {_show(raw)} is not allowed; give an object with discovery and/or types")
         return Schemas()
     for unknown in sorted(set(raw) - set(KEYS)):
-        errors.append(f"{key}.{unknown}: unknown key; known keys are {', '.join(KEYS)}")
+        errors.append(unknown_key(f"{key}.{unknown}", unknown, KEYS))
     discovery = raw.get("discovery", defaults.SCHEMA_DISCOVERY)
     if not isinstance(discovery, bool):
         errors.append(f"{key}.discovery: {_show(discovery)} is not allowed; use true or false")

@@ -85,6 +85,11 @@ BAD_CONFIGS = [
         "messaging:consumers[0].batchsize: unknown key; known keys are name, match, batchSize",
     ),
     (
+        "misspelled consumer key, with the key it was meant to be",
+        stack_config("fanout", [{"name": "inventory", "batchsize": 5}]),
+        "maxMessageAgeSeconds, delivery, maximumRetryAttempts, maximumEventAgeInSeconds, bus (did you mean batchSize?)",
+    ),
+    (
         "several consumers under point-to-point",
         stack_config("point-to-point", [{"name": "a"}, {"name": "b"}]),
         "messaging:consumers: 2 consumers under point-to-point, which serves exactly one; use topology fanout or "
@@ -438,7 +443,7 @@ def test_one_message_lists_every_bad_key_whatever_the_topology(attempt, topology
     assert lines[1:5] == [
         '  - messaging:fifo: "maybe" is not allowed; use true or false',
         '  - messaging:queueRetentionDays: "week" is not allowed; use a whole number',
-        "  - messaging:topolgy: unknown key; known keys are " + ", ".join(STACK_KEYS),
+        "  - messaging:topolgy: unknown key; known keys are " + ", ".join(STACK_KEYS) + " (did you mean topology?)",
         '  - messagin:source: unknown namespace "messagin"; this program reads only messaging:*, aws:* and pulumi:* '
         "keys (did you mean messaging:source?)",
     ]

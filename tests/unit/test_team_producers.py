@@ -242,7 +242,8 @@ PRODUCER = {"name": "checkout", "handler": "checkout:place"}
         ),
         (
             [{**PRODUCER, "memory": 512}],
-            "messaging:producers[0].memory: unknown key; known keys are name, handler, timeoutSeconds, memoryMb",
+            "messaging:producers[0].memory: unknown key; known keys are name, handler, timeoutSeconds, memoryMb "
+            "(did you mean memoryMb?)",
         ),
         (
             {"name": "checkout"},
