@@ -237,3 +237,11 @@ def test_ops_and_the_program_agree_on_the_schedules_dlq_name_and_a_schedules_inp
     assert stack.SCHEDULES in defaults.RESERVED_NAMES  # no consumer can be called what names the schedules' DLQ
     keys = ("INPUT_SCHEDULE", "INPUT_SCHEDULE_ARN", "INPUT_SCHEDULED_TIME", "INPUT_ENVELOPE")
     assert [getattr(schedules, k) for k in keys] == [getattr(schedule_config, k) for k in keys]
+
+
+def test_ops_names_the_producers_envelope_refusal_as_the_runtime_does():
+    # ops tells a refused envelope (exit 2) from a failed producer (exit 1) by Lambda's errorType.
+    from handlers.envelope import EnvelopeError
+    from ops import send
+
+    assert send.ENVELOPE_ERROR == EnvelopeError.__name__
