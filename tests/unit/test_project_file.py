@@ -182,14 +182,20 @@ def test_the_handlers_fallbacks_equal_the_program_defaults():
     assert handler_env.DEFAULTS[handler_env.FIFO] == lambda_env.flag(defaults.FIFO)
 
 
+def _imported_packages(path: Path) -> set[str]:
+    """The top-level packages a module imports, anywhere in it (a relative import names the module's own package)."""
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            imported.add(node.module.split(".")[0])
+    return imported
+
+
 def test_components_are_infrastructure_only_and_never_import_handlers_or_the_emulator():
     for path in (ROOT / "components").glob("*.py"):
-        imported = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                imported |= {alias.name.split(".")[0] for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                imported.add(node.module.split(".")[0])
+        imported = _imported_packages(path)
         assert not imported & {"handlers", "emulator"}, f"{path.name} imports {imported & {'handlers', 'emulator'}}"
 
 
@@ -220,12 +226,7 @@ def test_the_template_asks_only_for_keys_the_program_reads_with_defaults_that_de
 
 def test_ops_speaks_only_the_aws_api_and_never_imports_the_program_or_the_emulator():
     for path in (ROOT / "ops").glob("*.py"):
-        imported = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                imported |= {alias.name.split(".")[0] for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                imported.add(node.module.split(".")[0])
+        imported = _imported_packages(path)
         banned = {"components", "handlers", "emulator", "pulumi", "pulumi_aws"}
         assert not imported & banned, f"ops/{path.name} imports {imported & banned}"
 
