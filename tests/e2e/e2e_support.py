@@ -147,3 +147,10 @@ class Tamper:
 
     def assert_applied(self) -> None:
         assert self.hits == self.names, f"no {self.typ} named {sorted(self.names - self.hits)} in the program"
+
+
+def printed_in_readme(test_file: str, test: str) -> bool:
+    """Whether the README prints the test function `test` of `test_file` exactly as that file has it."""
+    source = Path(test_file).read_text(encoding="utf-8")
+    start = source.index(f"def {test}(")
+    return source[start : source.index("\n\n\n", start)] in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -4,11 +4,10 @@ team can test a topology switch in its own suite (README: the emulator test API)
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import boto3
 import pytest
-from e2e_support import ANALYTICS, REGION, ROOT, order
+from e2e_support import ANALYTICS, REGION, order, printed_in_readme
 
 import emulator
 from emulator import Stack
@@ -126,8 +125,4 @@ def test_step_two_of_the_switch_loses_nothing():
 
 
 def test_the_readme_prints_exactly_the_switch_example():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    source = Path(__file__).read_text(encoding="utf-8")
-    start = source.index("def test_step_two_of_the_switch_loses_nothing():")
-    example = source[start : source.index("\n\n\n", start)]
-    assert example in readme
+    assert printed_in_readme(__file__, "test_step_two_of_the_switch_loses_nothing")

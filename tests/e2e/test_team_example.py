@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from e2e_support import ROOT
+from e2e_support import printed_in_readme
 
 from emulator import Stack
 from emulator.testing import emulated_stack  # noqa: F401 - the fixture, as a team's conftest.py imports it
@@ -31,8 +29,4 @@ def test_the_fixture_deploys_a_stack_for_the_test_and_reports_what_nobody_select
 
 
 def test_the_readme_prints_exactly_this_example():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    source = Path(__file__).read_text(encoding="utf-8")
-    start = source.index("def test_only_big_orders_reach_big_orders():")
-    example = source[start : source.index("\n\n\n", start)]
-    assert example in readme
+    assert printed_in_readme(__file__, "test_only_big_orders_reach_big_orders")
