@@ -41,6 +41,9 @@ class Archives:
     def __init__(self) -> None:
         self._bytes: dict[str, bytes] = {}
         self._digests: dict[str, str] = {}
+        # id(archive) -> (the archive, kept so its id stays its own; its files; their digest): a function's code
+        # is read once, for the update's comparison and for what the function runs.
+        self._unpacked: dict[int, tuple[Any, dict[str, bytes], str]] = {}
 
     def _read(self, path: str) -> bytes:
         key = os.path.abspath(path)
@@ -65,6 +68,14 @@ class Archives:
                 raise EmulatorError(f"archive file {path!r} cannot be read ({exc.strerror or exc})") from None
             found = self._digests[key] = h.hexdigest()
         return found
+
+    def code(self, archive: Any) -> tuple[dict[str, bytes], str]:
+        """An archive's files (``files``) and their ``digest``, worked out once per archive object."""
+        found = self._unpacked.get(id(archive))
+        if found is None:
+            files = self.files(archive)
+            found = self._unpacked[id(archive)] = (archive, files, digest(files))
+        return found[1], found[2]
 
     def files(self, archive: Any) -> dict[str, bytes]:
         """Archive path -> content: an AssetArchive (file and string assets, folders, nested archives) or a
@@ -106,7 +117,7 @@ class Archives:
         if isinstance(value, pulumi.FileArchive) and not Path(str(value.path)).is_dir():
             return ("FileArchive", self._file_digest(str(value.path)))
         if isinstance(value, pulumi.Archive):
-            return ("Archive", digest(self.files(value)))
+            return ("Archive", self.code(value)[1])
         if isinstance(value, pulumi.FileAsset):
             return ("Asset", hashlib.sha256(self._read(str(value.path))).hexdigest())
         if isinstance(value, pulumi.StringAsset):

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import pulumi
 
 from ..errors import EmulatorError
-from .archives import digest
 from .base import boolean, nothing, num, refuse_keys, upsert
 
 if TYPE_CHECKING:
@@ -68,7 +67,7 @@ def function(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]
             f"{typ} {name!r}: code must be a FileArchive or AssetArchive of the handlers (got {type(code).__name__})"
         )
     try:
-        files = m.archives.files(code)
+        files, code_hash = m.archives.code(code)
     except EmulatorError as exc:
         raise EmulatorError(f"{typ} {name!r}: {exc}") from None
     log_group = ((inputs.get("loggingConfig") or {}).get("logGroup")) or f"/aws/lambda/{fname}"
@@ -89,7 +88,7 @@ def function(m: AwsMocks, typ: str, name: str, inputs: dict) -> tuple[str, dict]
             timeout=num(inputs.get("timeout", 3)),
             memory=num(inputs.get("memorySize", 128)),
             code=files,
-            code_hash=digest(files),
+            code_hash=code_hash,
             log_group=log_group,
             layers=[str(arn) for arn in inputs.get("layers") or []],
             dead_letter_arn=dead_letter,
