@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import json
 import re
-import traceback
 import uuid
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote
 
 from .aws import AwsMocks, Function
 from .errors import EmulatorError
+from .sandbox import unhandled_error
 
 _FUNCTION = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)(?P<rest>/.*)?$")
 _MAPPING = re.compile(r"^/2015-03-31/event-source-mappings/?(?P<uuid>[^/]*)$")
@@ -193,11 +193,6 @@ class LambdaApi:
         try:
             result = self._invoke(fn, event)
         except Exception as exc:  # noqa: BLE001 - a failing handler is the function's error, as in Lambda
-            payload = {
-                "errorMessage": str(exc),
-                "errorType": type(exc).__name__,
-                "requestId": common["x-amzn-RequestId"],
-                "stackTrace": traceback.format_exception(exc)[-3:],
-            }
+            payload = {**unhandled_error(exc), "requestId": common["x-amzn-RequestId"]}
             return _json(200, payload, {**common, "X-Amz-Function-Error": "Unhandled"})
         return _json(200, result, common)

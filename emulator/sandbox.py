@@ -27,6 +27,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 import uuid
 import zipfile
 from pathlib import Path
@@ -60,6 +61,15 @@ def _provided(name: str, path: list[str]) -> bool:
     """Whether the emulator's own environment (``path``: its sys.path, without any function's code or layers)
     provides a top-level module ``name``; sys.modules is not asked, as a running function's modules are there."""
     return name in sys.stdlib_module_names or importlib.machinery.PathFinder.find_spec(name, path) is not None
+
+
+def unhandled_error(exc: BaseException) -> dict[str, Any]:
+    """What Lambda answers for a handler that raised: its Invoke payload and an asynchronous record's response."""
+    return {
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "stackTrace": traceback.format_exception(exc)[-3:],
+    }
 
 
 class LambdaContext:

@@ -33,7 +33,7 @@ from typing import Any
 from .aws import AwsMocks, Function
 from .errors import EmulatorError
 from .policy import Request, decide, identity_policy_allows, statements
-from .sandbox import FunctionSandbox
+from .sandbox import FunctionSandbox, unhandled_error
 
 SCHEDULER = "scheduler.amazonaws.com"
 LAMBDA_ASYNC_RETRIES = 2  # Lambda's default retries of a failed asynchronous run
@@ -205,12 +205,7 @@ def run_async(mocks: AwsMocks, sandbox: FunctionSandbox, fn: Function, event: An
             },
             "requestPayload": event,
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
-            # What Lambda answers for an unhandled error (the errorMessage, errorType and stackTrace of an Invoke).
-            "responsePayload": {
-                "errorMessage": str(failure),
-                "errorType": type(failure).__name__,
-                "stackTrace": traceback.format_exception(failure)[-3:],
-            },
+            "responsePayload": unhandled_error(failure),  # what an Invoke of the failed run answered
         }
         run.dead_letter = _send(mocks, destination, json.dumps(record), {})
     return run
